@@ -1,0 +1,32 @@
+"""The ``grapevine`` command: thin commands over the library, one module per family."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from grapevine.cli._app import AppContext, cli
+from grapevine.errors import GrapevineError
+
+# Importing the families registers their commands on ``cli``.
+from grapevine.cli import data as _data  # noqa: F401,E402  isort: skip
+from grapevine.cli import world as _world  # noqa: F401,E402  isort: skip
+
+__all__ = ["AppContext", "cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; library errors become one clear line on stderr and exit status 1."""
+    try:
+        return cli.main(args=argv, prog_name="grapevine", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GrapevineError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

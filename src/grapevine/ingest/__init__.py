@@ -1,0 +1,278 @@
+"""Ingest: detect each file's format, stream its records, map them and write them in batches.
+
+One transaction per batch (raw payloads, canonical rows, quarantine and the file's progress
+together), primary keys everywhere: importing the same input twice, or again after the process
+was killed half-way, ends with exactly the rows of one clean import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO
+
+from grapevine.errors import IngestError
+from grapevine.ingest._files import (
+    InputFile,
+    fingerprint,
+    open_decompressed,
+    read_sample,
+    resolve_inputs,
+)
+from grapevine.plugins import Registry
+from grapevine.sources.base import BadRecord, Source, SourceError
+from grapevine.store import Batch, Store
+
+__all__ = [
+    "FileSummary",
+    "IngestError",
+    "Progress",
+    "detect_source",
+    "ingest_files",
+    "resolve_inputs",
+]
+
+BATCH_ROWS = 50_000  # canonical rows per transaction
+BATCH_RECORDS = 20_000  # raw records per transaction (API pages hold many rows each)
+PROGRESS_EVERY_S = 0.25
+MIN_CONFIDENCE = 0.3
+
+
+@dataclass
+class FileSummary:
+    """What one file gave: ``read`` records, ``new``/``duplicate`` posts, ``quarantined`` records."""
+
+    path: str
+    source: str
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    accounts_new: int = 0
+    edges_new: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    first_problem: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Progress:
+    """Progress of the file being imported, reported a few times per second."""
+
+    path: str
+    file_index: int
+    files: int
+    records: int
+    posts: int
+    bytes_done: int
+    bytes_total: int
+    started: float = field(default_factory=time.perf_counter)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def detect_source(registry: Registry, sample: bytes, name: str) -> Source:
+    """The installed source most confident that it reads a file starting with ``sample``."""
+    if not sample.strip(b" \t\r\n\x00"):
+        raise IngestError(name, "file is empty; expected posts, accounts or edges in a supported format")
+    scored = []
+    for source_name, source in registry.sources().items():
+        try:
+            confidence = float(source.detect(sample, name))
+        except Exception:  # a buggy detector must not block the others
+            confidence = 0.0
+        scored.append((confidence, source_name, source))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    if scored and scored[0][0] >= MIN_CONFIDENCE:
+        return scored[0][2]
+    raise IngestError(name, _unknown_format_reason(sample, registry))
+
+
+def _unknown_format_reason(sample: bytes, registry: Registry) -> str:
+    expected = "; ".join(f"{n} ({s.description})" if s.description else n for n, s in registry.sources().items())
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or sample[:200].count(b"\x00") > 20:
+        return f"file looks UTF-16/32 encoded; expected UTF-8 (convert it, or pick a source with --source). Known formats: {expected}"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # a cut multi-byte character at the end is not an error
+            return (
+                f"not valid UTF-8 (byte 0x{sample[exc.start]:02x} at offset {exc.start}); expected UTF-8 text "
+                f"(convert it, or pick a source with --source). Known formats: {expected}"
+            )
+    first = sample.split(b"\n", 1)[0][:80].decode("utf-8", "replace")
+    return f"unknown format (first line: {first!r}); expected one of: {expected}. Use --source NAME to choose."
+
+
+def ingest_files(
+    store: Store,
+    registry: Registry,
+    inputs: Iterable[InputFile],
+    source_name: str | None = None,
+    options: dict[str, str] | None = None,
+    strict: bool = False,
+    progress: ProgressCallback | None = None,
+    on_error: Callable[[IngestError], None] | None = None,
+) -> list[FileSummary]:
+    """Ingest each input file; a file that cannot be read at all raises, or goes to ``on_error``."""
+    files = list(inputs)
+    forced = registry.source(source_name).with_options(**(options or {})) if source_name else None
+    summaries = []
+    for index, item in enumerate(files, 1):
+        try:
+            summaries.append(_ingest_one(store, registry, item, forced, strict, progress, index, len(files)))
+        except IngestError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+    return summaries
+
+
+def _ingest_one(
+    store: Store,
+    registry: Registry,
+    item: InputFile,
+    forced: Source | None,
+    strict: bool,
+    progress: ProgressCallback | None,
+    index: int,
+    total: int,
+) -> FileSummary:
+    started = time.perf_counter()
+    sample = read_sample(item.path, item.display)
+    if forced is not None:
+        if not sample.strip(b" \t\r\n\x00"):
+            raise IngestError(item.display, "file is empty; expected posts, accounts or edges")
+        source = forced
+    else:
+        source = detect_source(registry, sample, item.display)
+    file_key = fingerprint(item.path)
+    size = item.path.stat().st_size
+    store.begin_file(file_key, item.display, source.name, size)
+    summary = FileSummary(item.display, source.name)
+    state = _Progress(progress, item.display, index, total, size)
+    with open_decompressed(item.path, item.display) as stream:
+        raw_stream = _RawPosition(stream)
+        try:
+            _stream_records(store, source, raw_stream, item.display, file_key, summary, strict, state)
+        except SourceError as exc:
+            raise IngestError(item.display, str(exc)) from exc
+        except (OSError, EOFError) as exc:
+            raise IngestError(item.display, f"cannot read: {exc}") from exc
+    store.finish_file(file_key, summary.read)
+    summary.seconds = time.perf_counter() - started
+    state.report(summary, raw_stream.tell_raw(), force=True)
+    return summary
+
+
+def _stream_records(
+    store: Store,
+    source: Source,
+    stream: _RawPosition,
+    display: str,
+    file_key: str,
+    summary: FileSummary,
+    strict: bool,
+    state: _Progress,
+) -> None:
+    def new_batch() -> Batch:
+        return Batch(source.name, display, file_key)
+
+    batch = new_batch()
+    numbering = source.numbering
+    for record in source.read(stream, display):
+        summary.read += 1
+        batch.last_record = record.number
+        if isinstance(record, BadRecord):
+            problem = f"{display}:{_where(numbering, record.number)}: {record.reason}"
+            if strict:
+                _flush(store, batch, summary)
+                raise IngestError(display, f"{_where(numbering, record.number)}: {record.reason} (--strict)")
+            summary.first_problem = summary.first_problem or problem
+            batch.add_quarantine(record.number, numbering, record.reason, record.raw)
+        else:
+            try:
+                mapped = source.map(record)
+            except Exception as exc:  # any mapping failure quarantines this record only
+                reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                if strict:
+                    _flush(store, batch, summary)
+                    raise IngestError(display, f"{_where(numbering, record.number)}: {reason} (--strict)") from exc
+                summary.first_problem = summary.first_problem or f"{display}:{_where(numbering, record.number)}: {reason}"
+                batch.add_quarantine(record.number, numbering, reason, record.raw)
+            else:
+                batch.add_raw(record.number, record.raw, record.context)
+                if mapped.posts:
+                    batch.add_posts(mapped.posts, record.number)
+                if mapped.accounts:
+                    batch.add_accounts(mapped.accounts, record.number)
+                if mapped.edges:
+                    batch.add_edges(mapped.edges, record.number)
+        if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or len(batch.raw_records) >= BATCH_RECORDS:
+            _flush(store, batch, summary)
+            batch = new_batch()
+        state.report(summary, stream.tell_raw())
+    _flush(store, batch, summary)
+
+
+def _where(numbering: str, number: int) -> str:
+    return f"line {number}" if numbering == "line" else f"record {number}"
+
+
+def _flush(store: Store, batch: Batch, summary: FileSummary) -> None:
+    if not len(batch) and not batch.quarantine:
+        return
+    counts = store.write_batch(batch)
+    summary.new += counts.posts_new
+    summary.duplicate += counts.posts_duplicate
+    summary.accounts_new += counts.accounts_new
+    summary.edges_new += counts.edges_new
+    summary.quarantined += len(batch.quarantine)
+
+
+class _RawPosition:
+    """Wraps a (maybe decompressing) stream and remembers how far into the file it has read."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None) or stream
+
+    def tell_raw(self) -> int:
+        try:
+            return int(self._raw.tell())
+        except (OSError, ValueError, AttributeError):
+            return 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+    def __iter__(self) -> object:
+        return iter(self._stream)
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, path: str, index: int, total: int, size: int) -> None:
+        self.callback = callback
+        self.info = Progress(path, index, total, 0, 0, 0, size)
+        self.last = 0.0
+
+    def report(self, summary: FileSummary, position: int, force: bool = False) -> None:
+        if self.callback is None:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        self.info.records = summary.read
+        self.info.posts = summary.new + summary.duplicate
+        self.info.bytes_done = position
+        self.callback(self.info)
+
+
+def input_paths(paths: Iterable[str | Path]) -> list[InputFile]:
+    return resolve_inputs([str(p) for p in paths])

@@ -1,0 +1,108 @@
+"""The Source contract: every platform or file format is one small plugin.
+
+A source does three things, and only ``read`` touches I/O:
+
+``detect(sample, name)``
+    Looks at the first bytes of a file (already decompressed) and its name and returns a
+    confidence between 0 and 1 that it can read it. The highest confidence wins.
+``read(stream, name)``
+    Streams the file and yields one :class:`RawRecord` per record (a JSON line, an API page,
+    a CSV row, a feed entry). A record that cannot even be parsed is yielded as a
+    :class:`BadRecord` with its number and reason, and reading goes on.
+``map(record)``
+    A pure function from one raw record to canonical :class:`~grapevine.models.Mapped`
+    records. It may raise :class:`MappingError` (or anything else): the record is then
+    quarantined with the reason and the import goes on. Because raw payloads are kept in the
+    store, ``map`` can be re-run later over the archive.
+
+Third-party sources register through the ``grapevine.sources`` entry point group, exactly like
+the built-in ones (see :mod:`grapevine.plugins`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any, ClassVar
+
+from grapevine.models import Mapped
+
+__all__ = ["BadRecord", "MappingError", "RawRecord", "Source", "SourceError"]
+
+
+class SourceError(Exception):
+    """A whole file cannot be read (unknown format, empty, wrong encoding)."""
+
+
+class MappingError(ValueError):
+    """One raw record does not have the shape the source expects; the message is the reason."""
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record as read from a file.
+
+    ``number`` is 1-based: the line number for line-oriented formats, the record (row, item,
+    interaction) number otherwise. ``payload`` is the parsed value handed to ``map``; ``raw``
+    is what gets archived (the original bytes where practical, else a JSON re-encoding).
+    ``context`` carries read-time facts that ``map`` needs and the raw bytes lack, such as
+    the CSV header or a feed's channel; it is archived next to the raw payload.
+    """
+
+    number: int
+    payload: Any
+    raw: bytes
+    context: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class BadRecord:
+    """A record that could not be parsed; it is quarantined and reading goes on."""
+
+    number: int
+    reason: str
+    raw: bytes = b""
+
+
+class Source:
+    """Base class for sources. Subclasses set ``name`` and ``platform`` and override the three methods."""
+
+    name: ClassVar[str] = ""
+    platform: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: ``"line"`` when ``RawRecord.number`` is a line number, ``"record"`` otherwise.
+    numbering: ClassVar[str] = "line"
+
+    #: Options this source accepts from ``--option KEY=VALUE`` (name -> one-line help).
+    options: ClassVar[dict[str, str]] = {}
+
+    def with_options(self, **options: str) -> Source:
+        """Return a copy configured with user options; unknown options are an error."""
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            known = ", ".join(sorted(self.options)) or "none"
+            raise SourceError(f"source {self.name!r} has no option {unknown[0]!r} (options: {known})")
+        if not options:
+            return self
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.configure(**options)
+        return clone
+
+    def configure(self, **options: str) -> None:
+        """Apply validated options to this (freshly copied) instance."""
+
+    def detect(self, sample: bytes, name: str) -> float:
+        """Return how sure this source is (0..1) that it reads a file starting with ``sample``."""
+        return 0.0
+
+    def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
+        """Yield the records of ``stream`` (already decompressed)."""
+        raise NotImplementedError
+
+    def map(self, record: RawRecord) -> Mapped:
+        """Map one raw record to canonical records; pure, raises on bad shape."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<Source {self.name}>"

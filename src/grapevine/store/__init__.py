@@ -1,0 +1,272 @@
+"""The DuckDB store: one file per workspace, idempotent batch writes, raw-payload archive.
+
+Every write goes through :meth:`Store.write_batch`, one transaction per batch: raw payloads,
+canonical rows, quarantined records and the file's progress commit together or not at all,
+so a killed import leaves whole batches only, and primary keys make a re-run add nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from grapevine.models import Account, Edge, Post
+from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table
+from grapevine.store.schema import migrate
+
+__all__ = ["Batch", "BatchCounts", "Store"]
+
+
+@dataclass
+class BatchCounts:
+    posts_new: int = 0
+    posts_duplicate: int = 0
+    accounts_new: int = 0
+    edges_new: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class Batch:
+    """Records of one file waiting to be written in one transaction."""
+
+    source: str
+    path: str
+    file_key: str
+    posts: list[Post] = field(default_factory=list)
+    post_prov: Provenance = field(default_factory=Provenance)
+    accounts: dict[tuple[str, str], tuple[Account, int]] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    edge_seqs: list[int] = field(default_factory=list)
+    edge_prov: Provenance = field(default_factory=Provenance)
+    raw_records: list[int] = field(default_factory=list)
+    raw_payloads: list[bytes] = field(default_factory=list)
+    raw_contexts: list[str | None] = field(default_factory=list)
+    quarantine: list[tuple[int, str, str, bytes]] = field(default_factory=list)
+    _post_keys: set[tuple[str, str]] = field(default_factory=set)
+    duplicates_in_batch: int = 0
+    last_record: int = 0
+
+    def add_raw(self, record: int, payload: bytes, context: dict[str, Any] | None) -> None:
+        self.raw_records.append(record)
+        self.raw_payloads.append(payload)
+        self.raw_contexts.append(orjson.dumps(context).decode() if context else None)
+
+    def add_posts(self, posts: Sequence[Post], record: int) -> None:
+        for post in posts:
+            key = (post.platform, post.id)
+            if key in self._post_keys:
+                self.duplicates_in_batch += 1
+                continue
+            self._post_keys.add(key)
+            self.posts.append(post)
+            self.post_prov.add(self.source, self.path, self.file_key, record)
+
+    def add_accounts(self, accounts: Sequence[Account], record: int) -> None:
+        for account in accounts:
+            key = (account.platform, account.id)
+            old = self.accounts.get(key)
+            self.accounts[key] = (_merge_account(old[0], account) if old else account, record)
+
+    def add_edges(self, edges: Sequence[Edge], record: int) -> None:
+        for seq, edge in enumerate(edges):
+            self.edges.append(edge)
+            self.edge_seqs.append(seq)
+            self.edge_prov.add(self.source, self.path, self.file_key, record)
+
+    def add_quarantine(self, record: int, numbering: str, reason: str, raw: bytes) -> None:
+        self.quarantine.append((record, numbering, reason, raw))
+
+    def __len__(self) -> int:
+        return len(self.posts) + len(self.accounts) + len(self.edges) + len(self.raw_records)
+
+
+def _merge_account(old: Account, new: Account) -> Account:
+    """Within one batch the later sighting wins, field by field, where it says anything."""
+    for name in Account.__slots__:
+        value = getattr(new, name)
+        if value is None or value == []:
+            setattr(new, name, getattr(old, name))
+    return new
+
+
+_ACCOUNT_UPDATE = ", ".join(
+    f"{c} = COALESCE(EXCLUDED.{c}, accounts.{c})"
+    for c in (
+        "handle",
+        "display_name",
+        "bio",
+        "url",
+        "followers_count",
+        "following_count",
+        "post_count",
+        "created_at",
+        "verified",
+        "location",
+    )
+) + ", links = CASE WHEN len(EXCLUDED.links) > 0 THEN EXCLUDED.links ELSE accounts.links END"
+
+
+class Store:
+    """A DuckDB database file holding everything a workspace knows."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            migrate(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def run(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Execute one statement and return all its rows (DuckDB needs results drained)."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.run("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.run("ROLLBACK")
+            raise
+        self.run("COMMIT")
+
+    # -- writing -------------------------------------------------------------------------
+
+    def begin_file(self, file_key: str, path: str, source: str, size: int | None) -> bool:
+        """Record that a file is being ingested; returns True when it was fully ingested before."""
+        rows = self.run("SELECT status FROM files WHERE file_key = ?", [file_key])
+        self.run(
+            "INSERT INTO files VALUES (?, ?, ?, ?, NULL, 'started', now(), now()) "
+            "ON CONFLICT (file_key) DO UPDATE SET path = EXCLUDED.path, source = EXCLUDED.source, "
+            "last_ingested_at = now()",
+            [file_key, path, source, size],
+        )
+        return bool(rows) and rows[0][0] == "complete"
+
+    def finish_file(self, file_key: str, records: int) -> None:
+        self.run(
+            "UPDATE files SET status = 'complete', records = ?, last_ingested_at = now() WHERE file_key = ?",
+            [records, file_key],
+        )
+
+    def write_batch(self, batch: Batch) -> BatchCounts:
+        """Write one batch in one transaction and say what was new."""
+        counts = BatchCounts()
+        now = datetime.now(UTC)
+        con = self.con
+        with self.transaction():
+            if batch.raw_records:
+                raw = pa.table(
+                    {
+                        "file_key": pa.array([batch.file_key] * len(batch.raw_records), pa.string()),
+                        "record": pa.array(batch.raw_records, pa.int32()),
+                        "source": pa.array([batch.source] * len(batch.raw_records), pa.string()),
+                        "payload": pa.array(batch.raw_payloads, pa.binary()),
+                        "context": pa.array(batch.raw_contexts, pa.string()),
+                    }
+                )
+                con.register("_raw_batch", raw)
+                _one(con.execute("INSERT INTO raw_records BY NAME SELECT * FROM _raw_batch ON CONFLICT DO NOTHING"))
+                con.unregister("_raw_batch")
+            if batch.posts:
+                batch.post_prov.ingested_at = now
+                posts = posts_table(batch.posts, batch.post_prov)
+                con.register("_post_batch", posts)
+                (inserted,) = _one(
+                    con.execute("INSERT INTO posts BY NAME SELECT * FROM _post_batch ON CONFLICT DO NOTHING")
+                )
+                con.unregister("_post_batch")
+                counts.posts_new = inserted
+                counts.posts_duplicate = len(batch.posts) - inserted
+            counts.posts_duplicate += batch.duplicates_in_batch
+            if batch.accounts:
+                rows = [a for a, _ in batch.accounts.values()]
+                prov = Provenance()
+                prov.ingested_at = now
+                for _, record in batch.accounts.values():
+                    prov.add(batch.source, batch.path, batch.file_key, record)
+                before = _count(con, "accounts")
+                con.register("_account_batch", accounts_table(rows, prov))
+                _one(
+                    con.execute(
+                        "INSERT INTO accounts BY NAME SELECT * FROM _account_batch "
+                        f"ON CONFLICT (platform, id) DO UPDATE SET {_ACCOUNT_UPDATE}"
+                    )
+                )
+                con.unregister("_account_batch")
+                counts.accounts_new = _count(con, "accounts") - before
+            if batch.edges:
+                batch.edge_prov.ingested_at = now
+                con.register("_edge_batch", edges_table(batch.edges, batch.edge_seqs, batch.edge_prov))
+                (counts.edges_new,) = _one(
+                    con.execute("INSERT INTO edges BY NAME SELECT * FROM _edge_batch ON CONFLICT DO NOTHING")
+                )
+                con.unregister("_edge_batch")
+            if batch.quarantine:
+                q = batch.quarantine
+                table = pa.table(
+                    {
+                        "file_key": pa.array([batch.file_key] * len(q), pa.string()),
+                        "record": pa.array([r[0] for r in q], pa.int32()),
+                        "numbering": pa.array([r[1] for r in q], pa.string()),
+                        "path": pa.array([batch.path] * len(q), pa.string()),
+                        "source": pa.array([batch.source] * len(q), pa.string()),
+                        "reason": pa.array([r[2] for r in q], pa.string()),
+                        "raw": pa.array([r[3] for r in q], pa.binary()),
+                        "quarantined_at": pa.array([now] * len(q), pa.timestamp("us", tz="UTC")),
+                    }
+                )
+                con.register("_q_batch", table)
+                (counts.quarantined,) = _one(
+                    con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q_batch ON CONFLICT DO NOTHING")
+                )
+                con.unregister("_q_batch")
+            _one(
+                con.execute(
+                    "UPDATE files SET records = ?, last_ingested_at = now() WHERE file_key = ?",
+                    [batch.last_record, batch.file_key],
+                )
+            )
+        return counts
+
+    # -- reading -------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        con = self.con
+        platforms = dict(
+            con.execute("SELECT platform, count(*) FROM posts GROUP BY platform ORDER BY platform").fetchall()
+        )
+        return {
+            "posts": _count(con, "posts"),
+            "accounts": _count(con, "accounts"),
+            "edges": _count(con, "edges"),
+            "platforms": platforms,
+            "quarantined": _count(con, "quarantine"),
+            "files": _count(con, "files"),
+            "raw_records": _count(con, "raw_records"),
+        }
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """Run a read query and return an Arrow table."""
+        return self.con.sql(sql, params=params or None).to_arrow_table()
+
+
+def _one(relation: duckdb.DuckDBPyConnection) -> tuple[int]:
+    rows = relation.fetchall()  # DuckDB wants every result drained before the next statement
+    return (int(rows[0][0]) if rows else 0,)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    (count,) = _one(con.execute(f"SELECT count(*) FROM {table}"))  # table names are ours, never user input
+    return count

@@ -1,0 +1,156 @@
+"""The store's schema as small, numbered migrations, each applied once in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+__all__ = ["MIGRATIONS", "Migration", "migrate"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _sql(statements: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    def run(con: duckdb.DuckDBPyConnection) -> None:
+        for statement in statements.split(";\n"):
+            if statement.strip():
+                con.execute(statement).fetchall()
+
+    return run
+
+
+_CORE = """
+CREATE TABLE files (
+    file_key VARCHAR PRIMARY KEY,     -- content fingerprint: the same bytes under another name are the same file
+    path VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    size BIGINT,
+    records BIGINT,
+    status VARCHAR NOT NULL,          -- started | complete
+    first_ingested_at TIMESTAMPTZ NOT NULL,
+    last_ingested_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE raw_records (
+    file_key VARCHAR NOT NULL,
+    record INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    payload BLOB NOT NULL,
+    context JSON,
+    PRIMARY KEY (file_key, record)
+);
+CREATE TABLE posts (
+    platform VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    author_id VARCHAR,
+    author_handle VARCHAR,
+    text VARCHAR,
+    created_at TIMESTAMPTZ,
+    lang VARCHAR,
+    reply_to_id VARCHAR,
+    reply_to_author_id VARCHAR,
+    quote_of_id VARCHAR,
+    repost_of_id VARCHAR,
+    conversation_id VARCHAR,
+    mentions VARCHAR[],
+    hashtags VARCHAR[],
+    links VARCHAR[],
+    like_count BIGINT,
+    repost_count BIGINT,
+    reply_count BIGINT,
+    quote_count BIGINT,
+    title VARCHAR,
+    url VARCHAR,
+    community VARCHAR,
+    deleted BOOLEAN NOT NULL DEFAULT false,
+    source VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_key VARCHAR NOT NULL,
+    record INTEGER NOT NULL,
+    ingested_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (platform, id)
+);
+CREATE TABLE accounts (
+    platform VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    handle VARCHAR,
+    display_name VARCHAR,
+    bio VARCHAR,
+    url VARCHAR,
+    links VARCHAR[],
+    followers_count BIGINT,
+    following_count BIGINT,
+    post_count BIGINT,
+    created_at TIMESTAMPTZ,
+    verified BOOLEAN,
+    location VARCHAR,
+    is_blog BOOLEAN NOT NULL DEFAULT false,
+    source VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_key VARCHAR NOT NULL,
+    record INTEGER NOT NULL,
+    ingested_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (platform, id)
+);
+CREATE TABLE edges (
+    platform VARCHAR NOT NULL,
+    src VARCHAR NOT NULL,
+    dst VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    weight DOUBLE,
+    created_at TIMESTAMPTZ,
+    source VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_key VARCHAR NOT NULL,
+    record INTEGER NOT NULL,
+    seq INTEGER NOT NULL,             -- position among the edges of one record (parallel edges are kept)
+    ingested_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (file_key, record, seq)
+);
+CREATE TABLE quarantine (
+    file_key VARCHAR NOT NULL,
+    record INTEGER NOT NULL,
+    numbering VARCHAR NOT NULL,       -- line | record
+    path VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw BLOB,
+    quarantined_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (file_key, record)
+)
+"""
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "core tables: files, raw_records, posts, accounts, edges, quarantine", _sql(_CORE)),
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[int]:
+    """Apply the migrations not yet recorded; return the versions applied now."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    ).fetchall()
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for migration in sorted(migrations or MIGRATIONS, key=lambda m: m.version):
+        if migration.version in done:
+            continue
+        con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            migration.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())", [migration.version, migration.name]
+            ).fetchall()
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            con.execute("ROLLBACK").fetchall()
+            raise
+        applied.append(migration.version)
+    return applied

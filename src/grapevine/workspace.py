@@ -1,0 +1,206 @@
+"""The Workspace: config + store + plugins. The CLI, the web app and notebooks all start here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from grapevine.config import DEFAULT_WORKSPACE, Settings, load_settings
+from grapevine.errors import GrapevineError, IngestError
+from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, resolve_inputs
+from grapevine.plugins import Registry, default_registry
+from grapevine.store import Store
+
+__all__ = ["Workspace", "open_workspace"]
+
+EXPORT_TABLES = ("posts", "accounts", "edges", "quarantine")
+EXPORT_FORMATS = ("parquet", "jsonl", "csv")
+
+
+class Workspace:
+    """A folder holding one DuckDB store and its settings.
+
+    Examples
+    --------
+    >>> import grapevine, tempfile
+    >>> ws = grapevine.open_workspace(tempfile.mkdtemp())
+    >>> ws.stats()["posts"]
+    0
+    >>> ws.close()
+    """
+
+    def __init__(self, path: Path, settings: Settings, registry: Registry, read_only: bool = False) -> None:
+        self.path = path
+        self.settings = settings
+        self.registry = registry
+        self.store = Store(path / settings.database, read_only=read_only)
+        if settings.db_threads:
+            self.store.run(f"SET threads = {int(settings.db_threads)}")
+        if settings.db_memory_limit:
+            self.store.run("SET memory_limit = ?", [settings.db_memory_limit])
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Workspace {str(self.path)!r}>"
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        source: str | None = None,
+        options: dict[str, str] | None = None,
+        strict: bool = False,
+        progress: ProgressCallback | None = None,
+        on_error: Callable[[IngestError], None] | None = None,
+    ) -> list[FileSummary]:
+        """Import files, folders, globs or ``-`` (stdin); returns one summary per file.
+
+        Re-importing the same data changes nothing. A record that cannot be read is
+        quarantined with its file, line and reason, and the import goes on (``strict=True``
+        stops at the first one instead). A file that cannot be read at all raises
+        :class:`~grapevine.errors.IngestError`, unless ``on_error`` takes it.
+        """
+        inputs = resolve_inputs([str(p) for p in paths])
+        return ingest_files(self.store, self.registry, inputs, source, options, strict, progress, on_error)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of posts, accounts, edges and quarantined records, and posts per platform."""
+        return self.store.stats()
+
+    def posts(
+        self,
+        author: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        contains: str | None = None,
+        platform: str | None = None,
+        limit: int | None = None,
+        columns: Iterable[str] | None = None,
+    ) -> pa.Table:
+        """Posts as an Arrow table (``.to_pandas()`` for pandas), newest first.
+
+        ``author`` matches the handle (case-insensitive, a leading @ is ignored) or the account
+        id; ``contains`` is a case-insensitive substring of the text.
+        """
+        where, params = [], []
+        if author:
+            handle = author.removeprefix("@")
+            where.append("(lower(author_handle) = lower(?) OR author_id = ?)")
+            params += [handle, handle]
+        if since:
+            where.append("created_at >= CAST(? AS TIMESTAMPTZ)")
+            params.append(_timestamp(since))
+        if until:
+            where.append("created_at < CAST(? AS TIMESTAMPTZ)")
+            params.append(_timestamp(until))
+        if contains:
+            where.append("contains(lower(text), lower(?))")
+            params.append(contains)
+        if platform:
+            where.append("platform = ?")
+            params.append(platform)
+        select = ", ".join(_checked_columns(columns, "posts", self)) if columns else "*"
+        sql = f"SELECT {select} FROM posts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC NULLS LAST, platform, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.store.query(sql, params)
+
+    def accounts(self, platform: str | None = None, limit: int | None = None) -> pa.Table:
+        """Accounts as an Arrow table, most followed first."""
+        sql = "SELECT * FROM accounts"
+        params: list[Any] = []
+        if platform:
+            sql += " WHERE platform = ?"
+            params.append(platform)
+        sql += " ORDER BY followers_count DESC NULLS LAST, platform, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.store.query(sql, params)
+
+    def quarantine(self, limit: int | None = None) -> pa.Table:
+        """Records that could not be imported, with file, line/record number and reason."""
+        sql = (
+            "SELECT path, numbering, record, source, reason, quarantined_at FROM quarantine "
+            "ORDER BY path, record"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.store.query(sql)
+
+    def export(self, out: str | Path, fmt: str = "parquet", table: str = "posts") -> int:
+        """Write a table to ``out`` as Parquet, JSON Lines or CSV; returns the number of rows."""
+        if fmt not in EXPORT_FORMATS:
+            raise GrapevineError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+        if table not in EXPORT_TABLES:
+            raise GrapevineError(f"unknown table {table!r}; expected one of {', '.join(EXPORT_TABLES)}")
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        options = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}[fmt]
+        tmp = out.with_name(out.name + ".partial")
+        exclude = " EXCLUDE (raw)" if table == "quarantine" else ""
+        # COPY cannot take its target as a parameter; the path is quoted, never user SQL.
+        target = str(tmp).replace("'", "''")
+        self.store.run(f"COPY (SELECT *{exclude} FROM {table} ORDER BY ALL) TO '{target}' ({options})")
+        os.replace(tmp, out)  # never leave a half-written export under the final name
+        return int(self.store.run(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def _timestamp(value: datetime | str) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise GrapevineError(f"invalid date {value!r}; expected YYYY-MM-DD or an ISO 8601 time") from None
+    return parsed.isoformat()
+
+
+def _checked_columns(columns: Iterable[str], table: str, ws: Workspace) -> list[str]:
+    known = {row[0] for row in ws.store.run(f"DESCRIBE {table}")}
+    chosen = list(columns)
+    for column in chosen:
+        if column not in known:
+            raise GrapevineError(f"unknown column {column!r} for {table}; known: {', '.join(sorted(known))}")
+    return chosen
+
+
+def open_workspace(
+    path: str | Path | None = None,
+    registry: Registry | None = None,
+    read_only: bool = False,
+    **settings: Any,
+) -> Workspace:
+    """Open (creating if needed) the workspace at ``path``.
+
+    ``path`` defaults to ``$GRAPEVINE_WORKSPACE`` or ``./grapevine-data``. Keyword arguments
+    override settings from the workspace's ``grapevine.toml`` and the environment.
+    """
+    where = Path(path or os.environ.get("GRAPEVINE_WORKSPACE") or DEFAULT_WORKSPACE)
+    if where.exists() and not where.is_dir():
+        raise GrapevineError(f"workspace {where} is a file; expected a folder")
+    if not read_only:
+        where.mkdir(parents=True, exist_ok=True)
+    elif not where.is_dir():
+        raise GrapevineError(f"no workspace at {where}; run `grapevine ingest` there first")
+    return Workspace(where, load_settings(where, settings), registry or default_registry(), read_only)
