@@ -151,7 +151,9 @@ class Workspace:
     def export(self, out: str | Path, fmt: str = "parquet", table: str = "posts") -> int:
         """Write a table to ``out`` as Parquet, JSON Lines or CSV; returns the number of rows."""
         if fmt not in EXPORT_FORMATS:
-            raise GrapevineError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+            raise GrapevineError(
+                f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}"
+            )
         if table not in EXPORT_TABLES:
             raise GrapevineError(f"unknown table {table!r}; expected one of {', '.join(EXPORT_TABLES)}")
         out = Path(out)

@@ -42,8 +42,16 @@ class NoteSource(Source):
             raise MappingError("note id must be a string")
         by = obj.get("by")
         return Mapped(
-            posts=[Post(self.platform, note_id, author_id=by, author_handle=by, text=obj.get("text"),
-                        created_at=parse_datetime(obj.get("at")))],
+            posts=[
+                Post(
+                    self.platform,
+                    note_id,
+                    author_id=by,
+                    author_handle=by,
+                    text=obj.get("text"),
+                    created_at=parse_datetime(obj.get("at")),
+                )
+            ],
             accounts=[Account(self.platform, by, handle=by)] if by else [],
         )
 
@@ -96,7 +104,9 @@ def test_bad_records_are_quarantined_with_line_and_reason(tmp_path: Path, regist
         assert ws.stats()["quarantined"] == 3
 
 
-def test_strict_stops_at_first_bad_record_keeping_what_came_before(tmp_path: Path, registry: Registry) -> None:
+def test_strict_stops_at_first_bad_record_keeping_what_came_before(
+    tmp_path: Path, registry: Registry
+) -> None:
     data = write_notes(tmp_path / "notes.jsonl", 10, bad_lines=(4,))
     with open_workspace(tmp_path / "ws", registry=registry) as ws:
         with pytest.raises(IngestError, match=r"line 4: invalid JSON"):
@@ -106,7 +116,11 @@ def test_strict_stops_at_first_bad_record_keeping_what_came_before(tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("suffix", "compress"),
-    [(".gz", gzip.compress), (".bz2", bz2.compress), (".zst", lambda b: zstandard.ZstdCompressor().compress(b))],
+    [
+        (".gz", gzip.compress),
+        (".bz2", bz2.compress),
+        (".zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ],
 )
 def test_compressed_inputs(tmp_path: Path, registry: Registry, suffix: str, compress) -> None:  # type: ignore[no-untyped-def]
     plain = write_notes(tmp_path / "notes.jsonl", 50)
@@ -155,9 +169,11 @@ def test_whole_file_errors_are_one_line_and_say_what_was_expected(tmp_path: Path
 
 def test_unknown_forced_source_names_the_known_ones(tmp_path: Path, registry: Registry) -> None:
     data = write_notes(tmp_path / "notes.jsonl", 1)
-    with open_workspace(tmp_path / "ws", registry=registry) as ws:
-        with pytest.raises(Exception, match="known sources: note"):
-            ws.ingest([data], source="nope")
+    with (
+        open_workspace(tmp_path / "ws", registry=registry) as ws,
+        pytest.raises(Exception, match="known sources: note"),
+    ):
+        ws.ingest([data], source="nope")
 
 
 def test_export_formats(tmp_path: Path, registry: Registry) -> None:

@@ -13,7 +13,7 @@ import click
 import orjson
 import pyarrow as pa
 
-__all__ = ["FORMATS", "echo_rows", "echo_json", "format_option", "render_table"]
+__all__ = ["FORMATS", "echo_json", "echo_rows", "format_option", "render_table"]
 
 FORMATS = ("table", "json", "csv")
 

@@ -54,7 +54,9 @@ class _ProgressBar:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--source", "-s", "source", help="Force a source instead of detecting it (see `grapevine sources`).")
+@click.option(
+    "--source", "-s", "source", help="Force a source instead of detecting it (see `grapevine sources`)."
+)
 @click.option("--option", "-o", "options", multiple=True, help="A source option KEY=VALUE (repeatable).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of quarantining it.")
 @click.option(
@@ -187,7 +189,9 @@ def posts(
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None, help="Default: from OUT's suffix.")
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None, help="Default: from OUT's suffix."
+)
 @click.option("--table", type=click.Choice(EXPORT_TABLES), default="posts", show_default=True)
 @pass_app
 def export(app: AppContext, out: Path, fmt: str | None, table: str) -> None:
@@ -199,9 +203,13 @@ def export(app: AppContext, out: Path, fmt: str | None, table: str) -> None:
         grapevine export accounts.csv --table accounts
     """
     if fmt is None:
-        fmt = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(out.suffix.lower())
+        fmt = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(
+            out.suffix.lower()
+        )
         if fmt is None:
-            raise click.BadParameter(f"cannot tell the format from {out.name!r}; pass --format", param_hint="OUT")
+            raise click.BadParameter(
+                f"cannot tell the format from {out.name!r}; pass --format", param_hint="OUT"
+            )
     rows = app.workspace().export(out, fmt, table)
     click.echo(f"Wrote {rows:,} {table} rows to {out} ({fmt}).")
 

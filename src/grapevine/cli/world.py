@@ -12,7 +12,9 @@ from grapevine.cli._output import echo_json
 
 @cli.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--people", type=int, default=1000, show_default=True, help="How many people live in the world.")
+@click.option(
+    "--people", type=int, default=1000, show_default=True, help="How many people live in the world."
+)
 @click.option("--days", type=int, default=30, show_default=True, help="How many days of activity.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same bytes.")
 @click.option("--posts", type=int, default=None, help="Total posts to write (default: from people and days).")

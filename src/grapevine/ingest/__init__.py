@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -23,7 +24,7 @@ from grapevine.ingest._files import (
 )
 from grapevine.plugins import Registry
 from grapevine.sources.base import BadRecord, Source, SourceError
-from grapevine.store import Batch, Store
+from grapevine.store import Batch, BatchCounts, Store
 
 __all__ = [
     "FileSummary",
@@ -94,7 +95,9 @@ def detect_source(registry: Registry, sample: bytes, name: str) -> Source:
 
 
 def _unknown_format_reason(sample: bytes, registry: Registry) -> str:
-    expected = "; ".join(f"{n} ({s.description})" if s.description else n for n, s in registry.sources().items())
+    expected = "; ".join(
+        f"{n} ({s.description})" if s.description else n for n, s in registry.sources().items()
+    )
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or sample[:200].count(b"\x00") > 20:
         return f"file looks UTF-16/32 encoded; expected UTF-8 (convert it, or pick a source with --source). Known formats: {expected}"
     try:
@@ -106,7 +109,9 @@ def _unknown_format_reason(sample: bytes, registry: Registry) -> str:
                 f"(convert it, or pick a source with --source). Known formats: {expected}"
             )
     first = sample.split(b"\n", 1)[0][:80].decode("utf-8", "replace")
-    return f"unknown format (first line: {first!r}); expected one of: {expected}. Use --source NAME to choose."
+    return (
+        f"unknown format (first line: {first!r}); expected one of: {expected}. Use --source NAME to choose."
+    )
 
 
 def ingest_files(
@@ -157,53 +162,72 @@ def _ingest_one(
     summary = FileSummary(item.display, source.name)
     state = _Progress(progress, item.display, index, total, size)
     with open_decompressed(item.path, item.display) as stream:
-        raw_stream = _RawPosition(stream)
+        position = _raw_position(stream)
         try:
-            _stream_records(store, source, raw_stream, item.display, file_key, summary, strict, state)
+            _stream_records(store, source, stream, position, item.display, file_key, summary, strict, state)
         except SourceError as exc:
             raise IngestError(item.display, str(exc)) from exc
         except (OSError, EOFError) as exc:
             raise IngestError(item.display, f"cannot read: {exc}") from exc
     store.finish_file(file_key, summary.read)
     summary.seconds = time.perf_counter() - started
-    state.report(summary, raw_stream.tell_raw(), force=True)
+    state.report(summary, size, force=True)
     return summary
 
 
 def _stream_records(
     store: Store,
     source: Source,
-    stream: _RawPosition,
+    stream: IO[bytes],
+    position: Callable[[], int],
     display: str,
     file_key: str,
     summary: FileSummary,
     strict: bool,
     state: _Progress,
 ) -> None:
-    def new_batch() -> Batch:
-        return Batch(source.name, display, file_key)
+    writer = _BatchWriter(store, summary)
+    try:
+        _read_map_batch(writer, source, stream, position, display, file_key, summary, strict, state)
+    finally:
+        writer.close()
 
-    batch = new_batch()
+
+def _read_map_batch(
+    writer: _BatchWriter,
+    source: Source,
+    stream: IO[bytes],
+    position: Callable[[], int],
+    display: str,
+    file_key: str,
+    summary: FileSummary,
+    strict: bool,
+    state: _Progress,
+) -> None:
+    batch = Batch(source.name, display, file_key)
     numbering = source.numbering
     for record in source.read(stream, display):
         summary.read += 1
         batch.last_record = record.number
         if isinstance(record, BadRecord):
-            problem = f"{display}:{_where(numbering, record.number)}: {record.reason}"
+            where = _where(numbering, record.number)
             if strict:
-                _flush(store, batch, summary)
-                raise IngestError(display, f"{_where(numbering, record.number)}: {record.reason} (--strict)")
-            summary.first_problem = summary.first_problem or problem
+                writer.submit(batch)
+                writer.drain()
+                raise IngestError(display, f"{where}: {record.reason} (--strict)")
+            summary.first_problem = summary.first_problem or f"{display}:{where}: {record.reason}"
             batch.add_quarantine(record.number, numbering, record.reason, record.raw)
         else:
             try:
                 mapped = source.map(record)
             except Exception as exc:  # any mapping failure quarantines this record only
                 reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                where = _where(numbering, record.number)
                 if strict:
-                    _flush(store, batch, summary)
-                    raise IngestError(display, f"{_where(numbering, record.number)}: {reason} (--strict)") from exc
-                summary.first_problem = summary.first_problem or f"{display}:{_where(numbering, record.number)}: {reason}"
+                    writer.submit(batch)
+                    writer.drain()
+                    raise IngestError(display, f"{where}: {reason} (--strict)") from exc
+                summary.first_problem = summary.first_problem or f"{display}:{where}: {reason}"
                 batch.add_quarantine(record.number, numbering, reason, record.raw)
             else:
                 batch.add_raw(record.number, record.raw, record.context)
@@ -214,54 +238,79 @@ def _stream_records(
                 if mapped.edges:
                     batch.add_edges(mapped.edges, record.number)
         if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or len(batch.raw_records) >= BATCH_RECORDS:
-            _flush(store, batch, summary)
-            batch = new_batch()
-        state.report(summary, stream.tell_raw())
-    _flush(store, batch, summary)
+            writer.submit(batch)
+            batch = Batch(source.name, display, file_key)
+        state.report(summary, position(), pending=len(batch.posts))
+    writer.submit(batch)
+    writer.drain()
 
 
 def _where(numbering: str, number: int) -> str:
     return f"line {number}" if numbering == "line" else f"record {number}"
 
 
-def _flush(store: Store, batch: Batch, summary: FileSummary) -> None:
-    if not len(batch) and not batch.quarantine:
-        return
-    counts = store.write_batch(batch)
-    summary.new += counts.posts_new
-    summary.duplicate += counts.posts_duplicate
-    summary.accounts_new += counts.accounts_new
-    summary.edges_new += counts.edges_new
-    summary.quarantined += len(batch.quarantine)
+class _BatchWriter:
+    """Writes batches on one background thread while the next batch is read and mapped.
 
+    DuckDB releases the GIL while it inserts, so parsing and storing overlap on two cores.
+    At most one batch is in flight; each is still its own transaction.
+    """
 
-class _RawPosition:
-    """Wraps a (maybe decompressing) stream and remembers how far into the file it has read."""
+    def __init__(self, store: Store, summary: FileSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grapevine-writer")
+        self.pending: Future[BatchCounts] | None = None
+        self.pending_quarantined = 0
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None) or stream
+    def submit(self, batch: Batch) -> None:
+        self.drain()
+        if not len(batch) and not batch.quarantine:
+            return
+        self.pending_quarantined = len(batch.quarantine)
+        self.pending = self.pool.submit(self.store.write_batch, batch)
 
-    def tell_raw(self) -> int:
+    def drain(self) -> None:
+        if self.pending is None:
+            return
+        counts = self.pending.result()
+        self.pending = None
+        self.summary.new += counts.posts_new
+        self.summary.duplicate += counts.posts_duplicate
+        self.summary.accounts_new += counts.accounts_new
+        self.summary.edges_new += counts.edges_new
+        self.summary.quarantined += self.pending_quarantined
+
+    def close(self) -> None:
         try:
-            return int(self._raw.tell())
+            if self.pending is not None:
+                self.pending.exception()  # wait; the caller is already raising or draining
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _raw_position(stream: IO[bytes]) -> Callable[[], int]:
+    """How far into the file on disk a (maybe decompressing) stream has read, for progress."""
+    raw = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None) or stream
+
+    def tell() -> int:
+        try:
+            return int(raw.tell())
         except (OSError, ValueError, AttributeError):
             return 0
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._stream, name)
-
-    def __iter__(self) -> object:
-        return iter(self._stream)
+    return tell
 
 
 class _Progress:
-    def __init__(self, callback: ProgressCallback | None, path: str, index: int, total: int, size: int) -> None:
+    def __init__(
+        self, callback: ProgressCallback | None, path: str, index: int, total: int, size: int
+    ) -> None:
         self.callback = callback
         self.info = Progress(path, index, total, 0, 0, 0, size)
         self.last = 0.0
 
-    def report(self, summary: FileSummary, position: int, force: bool = False) -> None:
+    def report(self, summary: FileSummary, position: int, force: bool = False, pending: int = 0) -> None:
         if self.callback is None:
             return
         now = time.perf_counter()
@@ -269,7 +318,7 @@ class _Progress:
             return
         self.last = now
         self.info.records = summary.read
-        self.info.posts = summary.new + summary.duplicate
+        self.info.posts = summary.new + summary.duplicate + pending
         self.info.bytes_done = position
         self.callback(self.info)
 

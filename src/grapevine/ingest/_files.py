@@ -13,7 +13,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import zstandard
 
@@ -86,13 +86,13 @@ def open_decompressed(path: Path, display: str) -> IO[bytes]:
     raw.seek(0)
     if magic[:2] == b"\x1f\x8b":
         raw.close()
-        return gzip.open(path, "rb")  # owns its file, so closing it closes everything
+        return cast(IO[bytes], gzip.open(path, "rb"))  # owns its file: closing it closes all
     if magic[:3] == b"BZh":
         raw.close()
-        return bz2.open(path, "rb")
+        return cast(IO[bytes], bz2.open(path, "rb"))
     if magic == b"\x28\xb5\x2f\xfd":
         reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+        return io.BufferedReader(reader, buffer_size=1 << 20)
     return raw
 
 

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar
 
+import orjson
+
 from grapevine.models import Mapped
 
 __all__ = ["BadRecord", "MappingError", "RawRecord", "Source", "SourceError"]
@@ -103,6 +105,13 @@ class Source:
     def map(self, record: RawRecord) -> Mapped:
         """Map one raw record to canonical records; pure, raises on bad shape."""
         raise NotImplementedError
+
+    def load_raw(self, raw: bytes, context: dict[str, Any] | None) -> Any:
+        """Rebuild ``RawRecord.payload`` from the archived bytes and context, to re-run ``map``.
+
+        The default suits sources whose raw bytes are JSON; others override it.
+        """
+        return orjson.loads(raw)
 
     def __repr__(self) -> str:
         return f"<Source {self.name}>"

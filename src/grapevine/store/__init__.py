@@ -98,21 +98,24 @@ def _merge_account(old: Account, new: Account) -> Account:
     return new
 
 
-_ACCOUNT_UPDATE = ", ".join(
-    f"{c} = COALESCE(EXCLUDED.{c}, accounts.{c})"
-    for c in (
-        "handle",
-        "display_name",
-        "bio",
-        "url",
-        "followers_count",
-        "following_count",
-        "post_count",
-        "created_at",
-        "verified",
-        "location",
+_ACCOUNT_UPDATE = (
+    ", ".join(
+        f"{c} = COALESCE(EXCLUDED.{c}, accounts.{c})"
+        for c in (
+            "handle",
+            "display_name",
+            "bio",
+            "url",
+            "followers_count",
+            "following_count",
+            "post_count",
+            "created_at",
+            "verified",
+            "location",
+        )
     )
-) + ", links = CASE WHEN len(EXCLUDED.links) > 0 THEN EXCLUDED.links ELSE accounts.links END"
+    + ", links = CASE WHEN len(EXCLUDED.links) > 0 THEN EXCLUDED.links ELSE accounts.links END"
+)
 
 
 class Store:
@@ -177,7 +180,11 @@ class Store:
                     }
                 )
                 con.register("_raw_batch", raw)
-                _one(con.execute("INSERT INTO raw_records BY NAME SELECT * FROM _raw_batch ON CONFLICT DO NOTHING"))
+                _one(
+                    con.execute(
+                        "INSERT INTO raw_records BY NAME SELECT * FROM _raw_batch ON CONFLICT DO NOTHING"
+                    )
+                )
                 con.unregister("_raw_batch")
             if batch.posts:
                 batch.post_prov.ingested_at = now
@@ -229,7 +236,9 @@ class Store:
                 )
                 con.register("_q_batch", table)
                 (counts.quarantined,) = _one(
-                    con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _q_batch ON CONFLICT DO NOTHING")
+                    con.execute(
+                        "INSERT INTO quarantine BY NAME SELECT * FROM _q_batch ON CONFLICT DO NOTHING"
+                    )
                 )
                 con.unregister("_q_batch")
             _one(

@@ -49,7 +49,34 @@ class Provenance:
 
 
 def _col(rows: list[Any], name: str, typ: pa.DataType) -> pa.Array:
-    return pa.array([getattr(r, name) for r in rows], typ)
+    values = [getattr(r, name) for r in rows]
+    try:
+        return pa.array(values, typ)
+    except (UnicodeEncodeError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        # Rare: a source let a lone surrogate, an out-of-range number or a stray type through.
+        # Clean this column instead of failing the whole batch.
+        return pa.array([_clean(v, typ) for v in values], typ)
+
+
+def _clean(value: Any, typ: pa.DataType) -> Any:
+    if value is None:
+        return None
+    if typ == _STR:
+        return _clean_str(value)
+    if typ == _STRS:
+        return [_clean_str(v) for v in value] if isinstance(value, list) else None
+    if typ == _INT:
+        return value if isinstance(value, int) and -(2**63) <= value < 2**63 else None
+    if typ == _FLOAT:
+        return float(value) if isinstance(value, int | float) else None
+    if typ == _BOOL:
+        return value if isinstance(value, bool) else None
+    return value if isinstance(value, datetime) else None
+
+
+def _clean_str(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def posts_table(rows: list[Post], prov: Provenance) -> pa.Table:

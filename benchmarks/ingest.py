@@ -1,0 +1,125 @@
+"""Ingest speed against the parse-only floor, measured side by side in one run.
+
+Simulates a world of about 1 million posts (Twitter v2 JSONL pages and Mastodon status lines),
+then for each format times (a) only parsing the files with orjson and (b) a full
+``grapevine ingest`` into a fresh workspace, in a child process whose peak memory is reported.
+
+    python benchmarks/ingest.py [--posts 1000000] [--keep DIR]
+
+Targets (issue 2): ingest >= 40% of the parse-only rate and >= 50,000 posts/s, peak RSS < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+CHILD = r"""
+import json, resource, sys, time
+from grapevine import open_workspace
+ws = open_workspace(sys.argv[1])
+files = sys.argv[2:]
+t = time.perf_counter()
+summaries = ws.ingest(files)
+seconds = time.perf_counter() - t
+stats = ws.stats()
+ws.close()
+print(json.dumps({
+    "seconds": seconds,
+    "posts": sum(s.new + s.duplicate for s in summaries),
+    "quarantined": sum(s.quarantined for s in summaries),
+    "stored_posts": stats["posts"],
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def parse_only(files: list[Path], per_line_posts: bool) -> tuple[float, int]:
+    """Seconds to orjson-parse every line, and how many posts the lines hold."""
+    posts = 0
+    start = time.perf_counter()
+    for path in files:
+        with open(path, "rb") as handle:
+            for line in handle:
+                obj = orjson.loads(line)
+                if per_line_posts:
+                    posts += 1
+                else:
+                    data = obj.get("data") or []
+                    posts += len(data) + len((obj.get("includes") or {}).get("tweets") or [])
+    return time.perf_counter() - start, posts
+
+
+def ingest(workspace: Path, files: list[Path]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(workspace), *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="Keep the simulated world and workspaces here.")
+    args = parser.parse_args()
+
+    from grapevine.simulate import simulate_world
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="grapevine-bench-"))
+    world = root / "world"
+    t = time.perf_counter()
+    if not world.exists():
+        simulate_world(world, people=max(2_000, args.posts // 200), days=60, seed=1, posts=args.posts)
+    print(f"simulated {args.posts:,} posts in {time.perf_counter() - t:.1f} s into {world}")
+
+    rows = []
+    for label, folder, per_line in (
+        ("Twitter v2 JSONL", "twitter", False),
+        ("Mastodon JSON", "mastodon", True),
+    ):
+        files = sorted((world / folder).glob("*.jsonl"))
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        parse_s, posts = parse_only(files, per_line)
+        ws = root / f"ws-{folder}"
+        shutil.rmtree(ws, ignore_errors=True)
+        result = ingest(ws, files)
+        rows.append(
+            {
+                "format": label,
+                "posts": posts,
+                "MB": size_mb,
+                "parse_posts_s": posts / parse_s,
+                "ingest_posts_s": result["posts"] / result["seconds"],
+                "ratio": (result["posts"] / result["seconds"]) / (posts / parse_s),
+                "peak_rss_mb": result["peak_rss_mb"],
+                "quarantined": result["quarantined"],
+            }
+        )
+    header = f"{'format':<18} {'posts':>10} {'MB':>7} {'parse-only/s':>13} {'ingest/s':>10} {'ratio':>6} {'peak RSS MB':>12}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['format']:<18} {r['posts']:>10,} {r['MB']:>7.0f} {r['parse_posts_s']:>13,.0f} "
+            f"{r['ingest_posts_s']:>10,.0f} {r['ratio']:>6.0%} {r['peak_rss_mb']:>12,.0f}"
+        )
+    print("targets: ratio >= 40%, ingest >= 50,000 posts/s, peak RSS < 1,024 MB")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
