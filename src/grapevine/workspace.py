@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from grapevine.config import DEFAULT_WORKSPACE, Settings, load_settings
 from grapevine.errors import GrapevineError, IngestError
-from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, resolve_inputs
+from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, remap_archive, resolve_inputs
 from grapevine.plugins import Registry, default_registry
 from grapevine.store import Store
 
@@ -78,6 +78,14 @@ class Workspace:
         """
         inputs = resolve_inputs([str(p) for p in paths])
         return ingest_files(self.store, self.registry, inputs, source, options, strict, progress, on_error)
+
+    def remap(self, source: str | None = None) -> dict[str, int]:
+        """Re-run each source's pure ``map`` over the archived raw payloads.
+
+        Use it after upgrading a source: posts, accounts and edges are rebuilt from the raw
+        records kept at import time, without the original files. Returns counts.
+        """
+        return remap_archive(self.store, self.registry, source)
 
     # -- reading -------------------------------------------------------------------------
 

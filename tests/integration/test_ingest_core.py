@@ -190,3 +190,16 @@ def test_export_formats(tmp_path: Path, registry: Registry) -> None:
         ws.export(tmp_path / "p.csv", "csv")
         assert len((tmp_path / "p.csv").read_text().splitlines()) == 31
         assert not list(tmp_path.glob("*.partial"))
+
+
+def test_remap_rebuilds_rows_from_the_raw_archive(tmp_path: Path, registry: Registry) -> None:
+    data = write_notes(tmp_path / "notes.jsonl", 40)
+    with open_workspace(tmp_path / "ws", registry=registry) as ws:
+        ws.ingest([data])
+        original = ws.store.run("SELECT id, text, author_id FROM posts ORDER BY id")
+        ws.store.run("UPDATE posts SET text = 'damaged' WHERE id IN ('n1', 'n2')")
+        data.unlink()  # re-mapping needs only the archive
+        totals = ws.remap()
+        assert totals == {"records": 40, "posts": 40, "failed": 0}
+        assert ws.store.run("SELECT id, text, author_id FROM posts ORDER BY id") == original
+        assert ws.stats()["posts"] == 40

@@ -245,3 +245,22 @@ def sources(app: AppContext, fmt: str) -> None:
         for name, s in default_registry().sources().items()
     ]
     echo_rows(rows, fmt)
+
+
+@cli.command()
+@click.option("--source", "-s", "source", help="Only records imported by this source.")
+@pass_app
+def remap(app: AppContext, source: str | None) -> None:
+    """Rebuild posts, accounts and edges from the archived raw payloads.
+
+    Run it after upgrading grapevine or a source plugin: the original files are not needed.
+
+    \b
+    Example:
+        grapevine remap --source mastodon
+    """
+    totals = app.workspace().remap(source)
+    click.echo(
+        f"Re-mapped {totals['records']:,} raw records into {totals['posts']:,} posts; "
+        f"{totals['failed']:,} could not be mapped and were left as they were."
+    )

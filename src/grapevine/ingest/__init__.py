@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from grapevine.errors import IngestError
 from grapevine.ingest._files import (
     InputFile,
@@ -23,7 +25,7 @@ from grapevine.ingest._files import (
     resolve_inputs,
 )
 from grapevine.plugins import Registry
-from grapevine.sources.base import BadRecord, Source, SourceError
+from grapevine.sources.base import BadRecord, RawRecord, Source, SourceError
 from grapevine.store import Batch, BatchCounts, Store
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Progress",
     "detect_source",
     "ingest_files",
+    "remap_archive",
     "resolve_inputs",
 ]
 
@@ -243,6 +246,46 @@ def _read_map_batch(
         state.report(summary, position(), pending=len(batch.posts))
     writer.submit(batch)
     writer.drain()
+
+
+def remap_archive(store: Store, registry: Registry, source_name: str | None = None) -> dict[str, int]:
+    """Map every archived raw record again with its (current) source and overwrite the rows."""
+    where = "WHERE r.source = ?" if source_name else ""
+    files = store.run(
+        f"SELECT DISTINCT r.file_key, r.source, f.path FROM raw_records r JOIN files f USING (file_key) {where} "
+        "ORDER BY f.path, r.file_key",
+        [source_name] if source_name else [],
+    )
+    totals = {"records": 0, "posts": 0, "failed": 0}
+    for file_key, name, path in files:
+        source = registry.source(name)
+        cursor = store.con.cursor()  # a second cursor streams the archive while the store writes
+        cursor.execute(
+            "SELECT record, payload, context FROM raw_records WHERE file_key = ? ORDER BY record", [file_key]
+        )
+        batch = Batch(name, path, file_key)
+        while rows := cursor.fetchmany(5_000):
+            for number, payload, context in rows:
+                totals["records"] += 1
+                ctx = orjson.loads(context) if context else None
+                try:
+                    record = RawRecord(number, source.load_raw(payload, ctx), payload, ctx)
+                    mapped = source.map(record)
+                except Exception:  # still unmappable: it stays as it was
+                    totals["failed"] += 1
+                    continue
+                batch.add_posts(mapped.posts, number)
+                batch.add_accounts(mapped.accounts, number)
+                batch.add_edges(mapped.edges, number)
+                batch.last_record = number
+            if len(batch.posts) + len(batch.edges) >= BATCH_ROWS:
+                totals["posts"] += len(batch.posts)
+                store.write_batch(batch, replace=True)
+                batch = Batch(name, path, file_key)
+        cursor.close()
+        totals["posts"] += len(batch.posts)
+        store.write_batch(batch, replace=True)
+    return totals
 
 
 def _where(numbering: str, number: int) -> str:

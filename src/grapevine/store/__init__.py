@@ -163,8 +163,14 @@ class Store:
             [records, file_key],
         )
 
-    def write_batch(self, batch: Batch) -> BatchCounts:
-        """Write one batch in one transaction and say what was new."""
+    def write_batch(self, batch: Batch, replace: bool = False) -> BatchCounts:
+        """Write one batch in one transaction and say what was new.
+
+        ``replace=True`` (used when re-mapping archived payloads) overwrites existing posts
+        and edges with the newly mapped rows instead of keeping the first ones.
+        """
+        conflict = "" if not replace else "OR REPLACE "
+        keep_first = "" if replace else " ON CONFLICT DO NOTHING"
         counts = BatchCounts()
         now = datetime.now(UTC)
         con = self.con
@@ -191,7 +197,7 @@ class Store:
                 posts = posts_table(batch.posts, batch.post_prov)
                 con.register("_post_batch", posts)
                 (inserted,) = _one(
-                    con.execute("INSERT INTO posts BY NAME SELECT * FROM _post_batch ON CONFLICT DO NOTHING")
+                    con.execute(f"INSERT {conflict}INTO posts BY NAME SELECT * FROM _post_batch{keep_first}")
                 )
                 con.unregister("_post_batch")
                 counts.posts_new = inserted
@@ -217,7 +223,7 @@ class Store:
                 batch.edge_prov.ingested_at = now
                 con.register("_edge_batch", edges_table(batch.edges, batch.edge_seqs, batch.edge_prov))
                 (counts.edges_new,) = _one(
-                    con.execute("INSERT INTO edges BY NAME SELECT * FROM _edge_batch ON CONFLICT DO NOTHING")
+                    con.execute(f"INSERT {conflict}INTO edges BY NAME SELECT * FROM _edge_batch{keep_first}")
                 )
                 con.unregister("_edge_batch")
             if batch.quarantine:
