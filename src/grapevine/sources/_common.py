@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import IO, Any
 
@@ -118,7 +118,7 @@ def parse_datetime(value: Any) -> datetime | None:
         return dt.replace(tzinfo=UTC)
     if dt.utcoffset() == timedelta(0):
         return dt if dt.tzinfo is UTC else dt.replace(tzinfo=UTC)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def as_int(value: Any) -> int | None:
