@@ -7,6 +7,7 @@ was killed half-way, ends with exactly the rows of one clean import.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -129,6 +130,26 @@ def ingest_files(
 ) -> list[FileSummary]:
     """Ingest each input file; a file that cannot be read at all raises, or goes to ``on_error``."""
     files = list(inputs)
+    # Ingest allocates millions of short-lived acyclic objects; the cyclic GC only slows it down.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ingest_all(store, registry, files, source_name, options, strict, progress, on_error)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _ingest_all(
+    store: Store,
+    registry: Registry,
+    files: list[InputFile],
+    source_name: str | None,
+    options: dict[str, str] | None,
+    strict: bool,
+    progress: ProgressCallback | None,
+    on_error: Callable[[IngestError], None] | None,
+) -> list[FileSummary]:
     forced = registry.source(source_name).with_options(**(options or {})) if source_name else None
     summaries = []
     for index, item in enumerate(files, 1):
@@ -163,11 +184,14 @@ def _ingest_one(
     size = item.path.stat().st_size
     store.begin_file(file_key, item.display, source.name, size)
     summary = FileSummary(item.display, source.name)
+    numbering = source.numbering_for(sample)
     state = _Progress(progress, item.display, index, total, size)
     with open_decompressed(item.path, item.display) as stream:
         position = _raw_position(stream)
         try:
-            _stream_records(store, source, stream, position, item.display, file_key, summary, strict, state)
+            _stream_records(
+                store, source, numbering, stream, position, item.display, file_key, summary, strict, state
+            )
         except SourceError as exc:
             raise IngestError(item.display, str(exc)) from exc
         except (OSError, EOFError) as exc:
@@ -181,6 +205,7 @@ def _ingest_one(
 def _stream_records(
     store: Store,
     source: Source,
+    numbering: str,
     stream: IO[bytes],
     position: Callable[[], int],
     display: str,
@@ -191,7 +216,9 @@ def _stream_records(
 ) -> None:
     writer = _BatchWriter(store, summary)
     try:
-        _read_map_batch(writer, source, stream, position, display, file_key, summary, strict, state)
+        _read_map_batch(
+            writer, source, numbering, stream, position, display, file_key, summary, strict, state
+        )
     finally:
         writer.close()
 
@@ -199,6 +226,7 @@ def _stream_records(
 def _read_map_batch(
     writer: _BatchWriter,
     source: Source,
+    numbering: str,
     stream: IO[bytes],
     position: Callable[[], int],
     display: str,
@@ -208,7 +236,6 @@ def _read_map_batch(
     state: _Progress,
 ) -> None:
     batch = Batch(source.name, display, file_key)
-    numbering = source.numbering
     for record in source.read(stream, display):
         summary.read += 1
         batch.last_record = record.number

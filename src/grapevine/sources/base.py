@@ -94,6 +94,26 @@ class Source:
     def configure(self, **options: str) -> None:
         """Apply validated options to this (freshly copied) instance."""
 
+    def numbering_for(self, sample: bytes) -> str:
+        """Whether record numbers in this file are lines or records.
+
+        A line-oriented source reading a JSON document that spans many lines (a pretty-printed
+        API response, a cassette) numbers records, not lines; the first non-blank line tells.
+        """
+        if self.numbering != "line":
+            return self.numbering
+        stripped = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not stripped.startswith((b"{", b"[")):
+            return "line"
+        first, newline, _ = stripped.partition(b"\n")
+        if not newline:
+            return "line"
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return "record"
+        return "line"
+
     def detect(self, sample: bytes, name: str) -> float:
         """Return how sure this source is (0..1) that it reads a file starting with ``sample``."""
         return 0.0

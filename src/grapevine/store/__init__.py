@@ -199,6 +199,14 @@ class Store:
                 (inserted,) = _one(
                     con.execute(f"INSERT {conflict}INTO posts BY NAME SELECT * FROM _post_batch{keep_first}")
                 )
+                if not replace and any(p.deleted for p in batch.posts):
+                    # A later sighting that a post was deleted wins over the first copy.
+                    _one(
+                        con.execute(
+                            "UPDATE posts SET deleted = true FROM _post_batch b WHERE b.deleted "
+                            "AND posts.platform = b.platform AND posts.id = b.id AND NOT posts.deleted"
+                        )
+                    )
                 con.unregister("_post_batch")
                 counts.posts_new = inserted
                 counts.posts_duplicate = len(batch.posts) - inserted

@@ -1,0 +1,99 @@
+"""Read a JSON file of API payloads whatever its layout: JSON Lines, one document, or a cassette.
+
+Platform exports come in three layouts, and a source should not need a flag to tell them apart:
+
+- JSON Lines (one status, event or API page per line): streamed, one record per line, numbered
+  by line. This is the layout of large files, so it is the lean path.
+- One JSON document spread over many lines (a pretty-printed API response): parsed whole; an
+  array yields one record per element, an object one record.
+- A recorded HTTP cassette (``{"interactions": [...]}``, see :mod:`._recorded`): one record per
+  interaction, numbered from 1.
+
+The first non-blank line decides: if it parses on its own, the file is JSON Lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+import orjson
+
+from grapevine.sources.base import BadRecord, RawRecord
+
+__all__ = ["iter_json_records"]
+
+_BOM = b"\xef\xbb\xbf"
+_RAW_LIMIT = 10_000  # bytes of an unreadable record kept for the quarantine
+
+
+def _is_cassette(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("interactions"), list)
+
+
+def _interactions(document: dict[str, Any]) -> Iterator[RawRecord]:
+    for number, interaction in enumerate(document["interactions"], 1):
+        yield RawRecord(number, interaction, orjson.dumps(interaction))
+
+
+def _json_lines(lines: Iterable[bytes], start: int) -> Iterator[RawRecord | BadRecord]:
+    """The same loop as ``_common.iter_json_lines``, numbered from ``start``."""
+    loads = orjson.loads
+    for number, line in enumerate(lines, start):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            payload = loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield BadRecord(number, f"invalid JSON: {exc}", stripped[:_RAW_LIMIT])
+            continue
+        yield RawRecord(number, payload, stripped)
+
+
+def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]:
+    """A whole JSON document, or JSON Lines whose first line is broken."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        lines = data.splitlines()
+        following = next((line.strip() for line in lines[1:] if line.strip()), b"")
+        try:
+            orjson.loads(following)
+        except orjson.JSONDecodeError:
+            yield BadRecord(first_number, f"invalid JSON document: {exc}", data[:_RAW_LIMIT])
+            return
+        # The second line stands on its own: this is JSON Lines with a broken first line.
+        yield from _json_lines(lines, first_number)
+        return
+    if _is_cassette(document):
+        yield from _interactions(document)
+    elif isinstance(document, list):
+        for number, element in enumerate(document, 1):
+            yield RawRecord(number, element, orjson.dumps(element))
+    else:
+        yield RawRecord(first_number, document, data.strip())
+
+
+def iter_json_records(stream: IO[bytes]) -> Iterator[RawRecord | BadRecord]:
+    """Yield the records of a JSON Lines file, a JSON document or a cassette (see module doc)."""
+    number = 0
+    first = b""
+    for number, line in enumerate(stream, 1):
+        first = line.strip()
+        if number == 1 and first.startswith(_BOM):
+            first = first[len(_BOM) :].strip()
+        if first:
+            break
+    if not first:
+        return
+    try:
+        payload = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        yield from _document(first + b"\n" + stream.read(), number)
+        return
+    if _is_cassette(payload):
+        yield from _interactions(payload)
+    else:
+        yield RawRecord(number, payload, first)
+    yield from _json_lines(stream, number + 1)
