@@ -98,6 +98,7 @@ def test_sigkill_mid_import_then_rerun_equals_clean_import(tmp_path: Path) -> No
                 break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL, seen[-500:]
 
     with open_workspace(killed_ws) as ws:
