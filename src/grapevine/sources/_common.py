@@ -5,15 +5,14 @@ Everything here is pure and fast; sources call these instead of re-writing them.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from typing import IO, Any
 
 import orjson
 
+from grapevine.sources._html import html_links, html_to_text
 from grapevine.sources.base import BadRecord, MappingError, RawRecord
 
 __all__ = [
@@ -23,6 +22,7 @@ __all__ = [
     "extract_hashtags",
     "extract_links",
     "extract_mentions",
+    "html_links",
     "html_to_text",
     "iter_json_lines",
     "json_sample_kind",
@@ -171,70 +171,6 @@ def require(mapping: Any, key: str, what: str = "record") -> Any:
     if value is None:
         raise MappingError(f"{what} field {key!r} is null")
     return value
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset({"p", "br", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.links: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in self._BLOCKS and self.parts:
-            self.parts.append("\n")
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.links.append(href)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-
-
-def html_to_text(markup: str | None) -> str | None:
-    """Convert HTML (Mastodon content, feed summaries) to plain text; paragraphs become newlines."""
-    if markup is None:
-        return None
-    if "<" not in markup and "&" not in markup:
-        return markup.strip()
-    if "<" not in markup:
-        return html.unescape(markup).strip()
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-        parser.close()
-    except Exception:  # html.parser is lenient; this guards only truly broken input
-        return html.unescape(re.sub(r"<[^>]*>", " ", markup)).strip()
-    text = "".join(parser.parts)
-    text = _SPACES.sub(" ", text)
-    text = _BLANK_LINES.sub("\n", text)
-    return "\n".join(line.strip() for line in text.split("\n")).strip()
-
-
-def html_links(markup: str | None) -> list[str]:
-    """The ``href`` targets of the anchors in an HTML fragment."""
-    if not markup or "<a" not in markup:
-        return []
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-    except Exception:
-        return []
-    return parser.links
 
 
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")

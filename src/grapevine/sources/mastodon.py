@@ -1,0 +1,389 @@
+"""Mastodon: statuses, accounts, threads, notifications and search results from the REST API.
+
+``read`` takes JSON Lines (one Status per line is the lean path the simulator writes; a line
+may also be an Account, a timeline page, a Context, a Notification, a Conversation or a search
+result), one whole JSON document (an array of statuses or a single object), or a recorded
+cassette of API interactions (see :mod:`grapevine.sources._recorded`).
+
+Mapping choices:
+
+- Ids are the server's ids (strings); ``account.acct`` is the handle as the server shows it:
+  ``user`` for local accounts, ``user@host`` for remote ones.
+- ``content`` is HTML: it becomes plain text with the converter of
+  :mod:`grapevine.sources._html` (the same text as ``html_to_text``, several times
+  faster, and linear on hostile markup). A content warning (``spoiler_text``) is prepended on
+  its own line. The ``RE: <link>`` paragraph that Mastodon 4.4 adds to quotes for
+  old clients is dropped, since ``quote_of_id`` says the same.
+- Links are the anchors of the content that are not mentions or hashtags, plus the card URL;
+  an account's links are the anchors in its profile fields.
+- A reblog is a post with ``repost_of_id`` (and no text of its own); the reblogged status is
+  mapped too. A quote (``quote.quoted_status``, Mastodon 4.4+) sets ``quote_of_id`` and the
+  quoted status is mapped too. Edits keep the id, so the latest version wins in the store.
+- A count the server left out is None; a negative one (a server's broken counter cache, seen
+  in the wild) is None too.
+- Mastodon has no thread id on a status, so ``conversation_id`` stays None (a Conversation
+  entity is a direct-message thread and is not a post thread).
+- In a cassette, an interaction counts only when its URI is under ``/api/v1/`` or ``/api/v2/``,
+  its status is 2xx and its body is JSON (streams and health checks are text). A
+  ``DELETE /api/v1/statuses/:id`` response is the deleted status: it maps with ``deleted=True``.
+  The accounts of ``/api/v1/accounts/:id/followers`` and ``/following`` also give follow edges.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, Any, ClassVar
+from urllib.parse import urlsplit
+
+from grapevine.models import Account, Edge, Mapped, Post
+from grapevine.sources._common import as_int, json_sample_kind, parse_datetime
+from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
+from grapevine.sources._jsonrecords import iter_json_records
+from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
+from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
+
+__all__ = ["MastodonSource", "mastodon_html_links", "mastodon_html_to_text"]
+
+PLATFORM = "mastodon"
+
+_MAX_COUNT = 2**63  # counts are BIGINT columns
+
+#: A reblog or quote is mapped together with the status it wraps; deeper nesting only by id.
+_MAX_DEPTH = 2
+
+_MASTODON_API = re.compile(
+    r"/api/v[12]/(?:accounts|statuses|timelines|notifications|conversations|bookmarks|favourites"
+    r"|search|instance|trends|lists|polls|streaming|follow_requests|blocks|mutes|domain_blocks"
+    r"|tags|followed_tags|featured_tags|suggestions|markers|filters|apps|announcements|preferences"
+    r"|directory|endorsements|reports|media|scheduled_statuses|push|admin|custom_emojis)\b"
+)
+_FOLLOW_LIST = re.compile(r"/api/v1/accounts/([^/?#]+)/(followers|following)/?$")
+_STATUS_PATH = re.compile(r"/api/v1/statuses/[^/?#]+/?$")
+_SKIPPED_PATHS = ("/history", "/source")  # edit history and source text carry no status ids
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def _datetime(value: Any) -> datetime | None:
+    """``parse_datetime`` with a fast lane for the ``...Z`` timestamps Mastodon writes."""
+    if type(value) is str and value.endswith("Z"):
+        try:
+            parsed = datetime.fromisoformat(value)  # "Z" parses to UTC itself
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is UTC:
+            return parsed
+    return parse_datetime(value)
+
+
+def _count(value: Any) -> int | None:
+    """A metric: None when missing or negative (a server's broken counter), else a whole number."""
+    count = value if type(value) is int else as_int(value)
+    if count is None or 0 <= count < _MAX_COUNT:
+        return count
+    if count < 0:
+        return None
+    raise MappingError(f"count out of range: {count!r:.40}")
+
+
+def _id(value: Any, what: str) -> str:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is None:
+        raise MappingError(f"{what} has no id")
+    raise MappingError(f"{what} id must be a string, got {type(value).__name__}")
+
+
+def _optional_id(value: Any, what: str) -> str | None:
+    return None if value is None or value == "" else _id(value, what)
+
+
+def _text_field(value: Any, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise MappingError(f"{what} must be a string, got {type(value).__name__}")
+
+
+def _list_field(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise MappingError(f"{what} must be a list, got {type(value).__name__}")
+
+
+def map_account(data: Any) -> Account:
+    """Map a Mastodon Account entity."""
+    if not isinstance(data, dict):
+        raise MappingError(f"account must be an object, got {type(data).__name__}")
+    links: list[str] = []
+    for field in _list_field(data.get("fields"), "account fields"):
+        value = field.get("value") if isinstance(field, dict) else None
+        if isinstance(value, str) and "<a" in value:
+            links.extend(mastodon_html_links(value))
+    if len(links) > 1:
+        links = list(dict.fromkeys(links))
+    return Account(
+        platform=PLATFORM,
+        id=_id(data.get("id"), "account"),
+        handle=_text_field(data.get("acct"), "account acct") or None,
+        display_name=_text_field(data.get("display_name"), "account display_name") or None,
+        bio=mastodon_html_to_text(_text_field(data.get("note"), "account note")) or None,
+        url=_text_field(data.get("url"), "account url") or None,
+        links=links,
+        followers_count=_count(data.get("followers_count")),
+        following_count=_count(data.get("following_count")),
+        post_count=_count(data.get("statuses_count")),
+        created_at=_datetime(data.get("created_at")),
+    )
+
+
+def _status_text(data: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Plain text and links of a status: HTML ``content``, or the plain ``text`` of a deleted one."""
+    content = data.get("content")
+    if content is None:
+        text = _text_field(data.get("text"), "status text")
+        links: list[str] = []
+    elif isinstance(content, str):
+        if "quote-inline" in content:
+            content = strip_quote_inline(content)
+        text = mastodon_html_to_text(content)
+        links = mastodon_html_links(content)
+    else:
+        raise MappingError(f"status content must be a string, got {type(content).__name__}")
+    spoiler = data.get("spoiler_text")
+    if spoiler:
+        if not isinstance(spoiler, str):
+            raise MappingError("status spoiler_text must be a string")
+        text = f"{spoiler}\n{text}" if text else spoiler
+    return text, links
+
+
+def _quoted_id(quote: Any, out: Mapped, depth: int) -> str | None:
+    """The id of the status a ``quote`` points to (mapping it into ``out`` when it is included)."""
+    if quote is None:
+        return None
+    if not isinstance(quote, dict):
+        raise MappingError(f"status quote must be an object, got {type(quote).__name__}")
+    if "account" in quote and "id" in quote:  # forks that put the quoted Status itself here
+        quoted: Any = quote
+    else:
+        quoted = quote.get("quoted_status")
+    if quoted is None:  # a revoked or pending quote, or a shallow one that only has the id
+        return _optional_id(quote.get("quoted_status_id"), "quoted status")
+    if not isinstance(quoted, dict):
+        raise MappingError("quoted_status must be an object")
+    if depth < _MAX_DEPTH:
+        return map_status(quoted, out, depth + 1)
+    return _id(quoted.get("id"), "quoted status")
+
+
+def map_status(data: Any, out: Mapped, depth: int = 0, deleted: bool = False) -> str:
+    """Append a Status (and the statuses and accounts it embeds) to ``out``; return its id."""
+    if not isinstance(data, dict):
+        raise MappingError(f"status must be an object, got {type(data).__name__}")
+    status_id = _id(data.get("id"), "status")
+    author = map_account(data.get("account"))
+    out.accounts.append(author)
+
+    repost_of_id = None
+    reblog = data.get("reblog")
+    if reblog is not None:
+        if not isinstance(reblog, dict):
+            raise MappingError("status reblog must be an object")
+        if depth < _MAX_DEPTH:
+            repost_of_id = map_status(reblog, out, depth + 1)
+        else:
+            repost_of_id = _id(reblog.get("id"), "reblogged status")
+        text: str | None = None  # a reblog's content is empty; the words belong to the original
+        links: list[str] = []
+    else:
+        text, links = _status_text(data)
+
+    card = data.get("card")
+    if isinstance(card, dict):
+        card_url = card.get("url")
+        if isinstance(card_url, str) and card_url and card_url not in links:
+            links.append(card_url)
+
+    mentions = [
+        m["acct"]
+        for m in _list_field(data.get("mentions"), "status mentions")
+        if isinstance(m, dict) and isinstance(m.get("acct"), str)
+    ]
+    hashtags = [
+        t["name"]
+        for t in _list_field(data.get("tags"), "status tags")
+        if isinstance(t, dict) and isinstance(t.get("name"), str)
+    ]
+    language = data.get("language")
+    out.posts.append(
+        Post(
+            platform=PLATFORM,
+            id=status_id,
+            author_id=author.id,
+            author_handle=author.handle,
+            text=text,
+            created_at=_datetime(data.get("created_at")),
+            lang=language if isinstance(language, str) and language else None,
+            reply_to_id=_optional_id(data.get("in_reply_to_id"), "in_reply_to"),
+            reply_to_author_id=_optional_id(data.get("in_reply_to_account_id"), "in_reply_to_account"),
+            quote_of_id=_quoted_id(data.get("quote"), out, depth),
+            repost_of_id=repost_of_id,
+            mentions=mentions,
+            hashtags=hashtags,
+            links=links,
+            like_count=_count(data.get("favourites_count")),
+            repost_count=_count(data.get("reblogs_count")),
+            reply_count=_count(data.get("replies_count")),
+            quote_count=_count(data.get("quotes_count")),
+            url=_text_field(data.get("url") or data.get("uri"), "status url"),
+            deleted=deleted,
+        )
+    )
+    return status_id
+
+
+def _is_status(data: dict[str, Any]) -> bool:
+    return "account" in data and "id" in data and ("content" in data or "text" in data)
+
+
+def map_entity(data: Any, out: Mapped, strict: bool = True, deleted: bool = False, level: int = 0) -> None:
+    """Map any Mastodon API entity (or a list of them) into ``out``.
+
+    With ``strict``, an object that is none of the known entities is a MappingError; without
+    it (cassette bodies: instance info, polls, relationships ...) it is skipped.
+    """
+    if isinstance(data, list):
+        if level > 1:
+            raise MappingError("Mastodon entities are nested too deeply")
+        for item in data:
+            map_entity(item, out, strict, deleted, level + 1)
+        return
+    if not isinstance(data, dict):
+        if strict:
+            raise MappingError(f"expected a Mastodon entity object, got {type(data).__name__}")
+        return
+    if _is_status(data):
+        map_status(data, out, deleted=deleted)
+    elif "acct" in data:
+        out.accounts.append(map_account(data))
+    elif "ancestors" in data or "descendants" in data:  # Context
+        for key in ("ancestors", "descendants"):
+            for status in _list_field(data.get(key), f"context {key}"):
+                map_status(status, out)
+    elif "notification_groups" in data or ("statuses" in data and "accounts" in data):
+        # Grouped notifications (v2) and search results: full accounts and statuses side by
+        # side. Grouped notifications' "partial_accounts" lack counts and are left out.
+        for account in _list_field(data.get("accounts"), "accounts"):
+            out.accounts.append(map_account(account))
+        for status in _list_field(data.get("statuses"), "statuses"):
+            map_status(status, out)
+    elif "last_status" in data and "accounts" in data:  # Conversation (a direct-message thread)
+        for account in _list_field(data.get("accounts"), "conversation accounts"):
+            out.accounts.append(map_account(account))
+        if data.get("last_status") is not None:
+            map_status(data["last_status"], out)
+    elif "type" in data and "account" in data:  # Notification
+        out.accounts.append(map_account(data["account"]))
+        if data.get("status") is not None:
+            map_status(data["status"], out)
+    elif "accounts" in data and "id" in data:  # familiar followers of one account
+        for account in _list_field(data.get("accounts"), "accounts"):
+            out.accounts.append(map_account(account))
+    elif strict:
+        raise MappingError(
+            "not a Mastodon status, account, context, notification, conversation or search result"
+        )
+
+
+def map_interaction(interaction: Any, out: Mapped) -> None:
+    """Map one recorded API interaction; anything that is not a 2xx JSON API answer maps to nothing."""
+    if not isinstance(interaction, dict):
+        raise MappingError("interaction must be an object")
+    request = interaction.get("request")
+    uri = request.get("uri") if isinstance(request, dict) else None
+    if not isinstance(uri, str) or ("/api/v1/" not in uri and "/api/v2/" not in uri):
+        return
+    status = interaction_status(interaction)
+    body = interaction.get("body")
+    if status is None or not 200 <= status < 300 or not isinstance(body, dict | list):
+        return
+    path = urlsplit(uri).path
+    if path.endswith(_SKIPPED_PATHS):
+        return
+    follow_list = _FOLLOW_LIST.search(path)
+    if follow_list and isinstance(body, list):
+        subject, relation = follow_list.groups()
+        for item in body:
+            account = map_account(item)
+            out.accounts.append(account)
+            if relation == "followers":
+                out.edges.append(Edge(PLATFORM, account.id, subject, "follow"))
+            else:
+                out.edges.append(Edge(PLATFORM, subject, account.id, "follow"))
+        return
+    method = request.get("method") if isinstance(request, dict) else None
+    deleted = method == "DELETE" and _STATUS_PATH.search(path) is not None
+    map_entity(body, out, strict=False, deleted=deleted)
+
+
+def _first_by_id(items: list[Any]) -> list[Any]:
+    """Drop repeated ids (one batch may not upsert a row twice), keeping the first of each."""
+    unique: dict[str, Any] = {}
+    for item in items:
+        unique.setdefault(item.id, item)
+    return list(unique.values())
+
+
+class MastodonSource(Source):
+    """Mastodon REST API payloads: JSON Lines of statuses, whole API responses or cassettes."""
+
+    name: ClassVar[str] = "mastodon"
+    platform: ClassVar[str] = PLATFORM
+    description: ClassVar[str] = (
+        "Import Mastodon statuses, accounts, threads and notifications "
+        "(JSON Lines, API responses or recorded cassettes)."
+    )
+    numbering: ClassVar[str] = "line"
+
+    def detect(self, sample: bytes, name: str) -> float:
+        if is_cassette_sample(sample):
+            return 0.95 if any(_MASTODON_API.search(uri) for uri in sample_uris(sample)) else 0.0
+        if json_sample_kind(sample) is None or b'"acct"' not in sample:
+            return 0.0  # every Mastodon account (and so every status) has "acct"
+        is_status = b'"account"' in sample and b'"content"' in sample
+        if is_status and (b'"reblog"' in sample or b'"favourites_count"' in sample):
+            return 0.9
+        if b'"ancestors"' in sample and b'"descendants"' in sample:
+            return 0.9
+        if b'"note"' in sample and (b'"statuses_count"' in sample or b'"followers_count"' in sample):
+            return 0.8
+        return 0.3
+
+    def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
+        return iter_json_records(stream)
+
+    def map(self, record: RawRecord) -> Mapped:
+        payload = record.payload
+        out = Mapped()
+        try:
+            if type(payload) is dict and "content" in payload and "account" in payload:
+                map_status(payload, out)  # the hot path: one status per line
+                if len(out.accounts) == 1 and len(out.posts) == 1:
+                    return out
+            elif isinstance(payload, dict) and "interactions" not in payload and "request" in payload:
+                map_interaction(payload, out)
+            else:
+                map_entity(payload, out)
+        except MappingError:
+            raise
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+            raise MappingError(f"malformed Mastodon payload: {type(exc).__name__}: {exc}") from exc
+        out.posts = _first_by_id(out.posts)
+        out.accounts = _first_by_id(out.accounts)
+        return out
