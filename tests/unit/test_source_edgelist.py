@@ -188,3 +188,28 @@ def test_detect():
         b"",
     ):
         assert source.detect(sample, "x.txt") == 0.0
+
+
+def test_directive_sets_platform_and_kind_unless_an_option_overrides(tmp_path: Path) -> None:
+    import io
+
+    from grapevine.sources.edgelist import EdgeListSource
+
+    text = b"# grapevine: platform=twitter kind=follow\n# follower followed\n1 2\n2 3\n"
+    source = EdgeListSource()
+    records = [r for r in source.read(io.BytesIO(text), "f.tsv") if isinstance(r, RawRecord)]
+    edges = [source.map(r).edges[0] for r in records]
+    assert [(e.platform, e.kind, e.src, e.dst) for e in edges] == [
+        ("twitter", "follow", "1", "2"),
+        ("twitter", "follow", "2", "3"),
+    ]
+    forced = source.with_options(platform="mastodon")
+    edge = forced.map(
+        next(r for r in forced.read(io.BytesIO(text), "f.tsv") if isinstance(r, RawRecord))
+    ).edges[0]
+    assert edge.platform == "mastodon"
+    # re-mapping from the archive: the directive comes back through the context
+    reloaded = RawRecord(
+        3, source.load_raw(records[0].raw, records[0].context), records[0].raw, records[0].context
+    )
+    assert source.map(reloaded).edges[0].platform == "twitter"

@@ -53,7 +53,11 @@ def _cell(value: Any, width: int) -> str:
     else:
         text = str(value)
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+    if len(text) <= width:
+        return text
+    if "/" in text and " " not in text:  # a path: its end tells files apart
+        return "…" + text[-(width - 1) :]
+    return text[: max(width - 1, 1)] + "…"
 
 
 def render_table(rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

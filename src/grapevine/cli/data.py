@@ -52,6 +52,11 @@ class _ProgressBar:
             self.width = 0
 
 
+def _tail(path: str, width: int = 48) -> str:
+    """The end of a long path, which is the part that tells files apart."""
+    return path if len(path) <= width else "…" + path[-(width - 1) :]
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -105,7 +110,7 @@ def ingest(
     else:
         rows = [
             {
-                "file": s.path,
+                "file": _tail(s.path),
                 "source": s.source,
                 "read": f"{s.read:,}",
                 "new": f"{s.new:,}",

@@ -70,7 +70,8 @@ class Source:
     """Base class for sources. Subclasses set ``name`` and ``platform`` and override the three methods."""
 
     name: ClassVar[str] = ""
-    platform: ClassVar[str] = ""
+    #: the platform of the records it maps; a source may take it from an option per instance
+    platform: str = ""
     description: ClassVar[str] = ""
     #: ``"line"`` when ``RawRecord.number`` is a line number, ``"record"`` otherwise.
     numbering: ClassVar[str] = "line"

@@ -266,7 +266,7 @@ class GenericCsvSource(_CsvRowSource):
             platform = options["platform"].strip()
             if not platform:
                 raise SourceError("source 'csv': option 'platform' needs a name")
-            self.platform = platform  # type: ignore[misc]  # per-instance, set by --option
+            self.platform = platform  # per-instance, set by --option
         if "delimiter" in options:
             delimiter = options["delimiter"]
             if delimiter.lower() in ("tab", "\\t"):

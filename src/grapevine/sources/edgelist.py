@@ -17,6 +17,11 @@ Header lines (skipped, never quarantined, logged at INFO) with ``header=auto``:
   holds the line back instead: once more than ``m`` + 1% lines have followed it is yielded as
   an ordinary edge (record 1 then comes a little out of order), else it is dropped at the end.
 
+A file can say what its ids are with a directive among the comment lines above the first edge,
+``# grapevine: platform=twitter kind=follow`` (the simulator writes one); options given on the
+command line win over it. The directive travels in each record's context, so re-mapping the
+archive gives the same edges.
+
 Edge direction follows :class:`~grapevine.models.Edge`: ``src -> dst`` with ``kind`` from the
 options (default ``follow``: src follows dst). ``influence=true`` declares that each line
 ``u v`` means *u influences v* (the direction influence flows, the reverse of a follow); such
@@ -49,6 +54,7 @@ _MAX_ID = 256
 _ID_TOKEN = re.compile(rb"[\w.:@/+-]{1,256}")
 _EDGE_SUFFIXES = (".edgelist", ".edges", ".el", ".adj")
 _MIN_SAMPLE_LINES = 2
+_DIRECTIVE = b"grapevine:"
 
 
 def _tokens(line: bytes) -> list[bytes]:
@@ -83,13 +89,15 @@ class EdgeListSource(Source):
     def __init__(self) -> None:
         self._kind = "follow"
         self._header = "auto"
+        self._explicit: frozenset[str] = frozenset()
 
     def configure(self, **options: str) -> None:
+        self._explicit = frozenset(options)
         if "platform" in options:
             platform = options["platform"].strip()
             if not platform:
                 raise SourceError("source 'edgelist': option 'platform' needs a name")
-            self.platform = platform  # type: ignore[misc]  # per-instance, set by --option
+            self.platform = platform  # per-instance, set by --option
         influence = options.get("influence", "false").strip().lower()
         if influence not in ("true", "false", "yes", "no", "1", "0"):
             raise SourceError(
@@ -151,10 +159,13 @@ class EdgeListSource(Source):
         held: RawRecord | None = None  # a first line "n m" that may be a header
         held_m = held_limit = after_held = 0
         number = 0
+        directives: dict[str, str] | None = None
         for line in stream:
             number += 1
             tokens = line.replace(b",", b" ").split()
             if not tokens or tokens[0][:1] in (b"#", b"%"):
+                if at_top and _DIRECTIVE in line:
+                    directives = {**(directives or {}), **self._directives(line, name, number)}
                 continue
             if held is not None:
                 after_held += 1
@@ -162,7 +173,10 @@ class EdgeListSource(Source):
                     yield held  # more edge lines than its m + 1%: the first line was an edge
                     held = None
             if not at_top:
-                yield _parse(number, line, tokens)
+                item = _parse(number, line, tokens)
+                if directives and isinstance(item, RawRecord):
+                    item.context = directives
+                yield item
                 continue
             first = not first_line_seen
             first_line_seen = True
@@ -176,6 +190,8 @@ class EdgeListSource(Source):
                 continue
             at_top = False
             item = _parse(number, line, tokens)
+            if directives and isinstance(item, RawRecord):
+                item.context = directives
             if (
                 first
                 and header_mode == "auto"
@@ -215,7 +231,26 @@ class EdgeListSource(Source):
             raise MappingError("edge ends must be non-empty strings")
         if weight is not None and not isinstance(weight, float | int):
             raise MappingError(f"edge weight must be a number, got {type(weight).__name__}")
-        return Mapped(edges=[Edge(self.platform, src, dst, self._kind, weight)])
+        platform, kind = self.platform, self._kind
+        context = record.context
+        if context:
+            if "platform" not in self._explicit:
+                platform = str(context.get("platform", platform))
+            if "kind" not in self._explicit and "influence" not in self._explicit:
+                kind = str(context.get("kind", kind))
+        return Mapped(edges=[Edge(platform, src, dst, kind, weight)])
+
+    def _directives(self, line: bytes, name: str, number: int) -> dict[str, str]:
+        """``# grapevine: platform=twitter kind=follow`` -> {"platform": "twitter", "kind": "follow"}."""
+        found = {}
+        text = line.decode("utf-8", "replace").split(_DIRECTIVE.decode(), 1)[1]
+        for part in text.split():
+            key, sep, value = part.partition("=")
+            if sep and key in ("platform", "kind") and value and _ID_TOKEN.fullmatch(value.encode()):
+                found[key] = value
+            else:
+                logger.warning("%s:%d: ignoring edge-list directive %r", name, number, part)
+        return found
 
 
 def _count_following(stream: IO[bytes], limit: int) -> int | None:
