@@ -527,7 +527,7 @@ class BlueskySource(Source):
     """Bluesky payloads: AppView API responses, repository records, Jetstream events, cassettes."""
 
     name: ClassVar[str] = "bluesky"
-    platform: ClassVar[str] = PLATFORM
+    platform = PLATFORM
     description: ClassVar[str] = (
         "Import Bluesky posts, profiles and follows "
         "(API responses, records, Jetstream JSON Lines or recorded XRPC calls)."

@@ -274,7 +274,7 @@ class FeedSource(Source):
     """RSS, RDF, Atom, CDF and JSON Feed files (one feed per file, one post per entry)."""
 
     name: ClassVar[str] = "feed"
-    platform: ClassVar[str] = "blog"
+    platform = "blog"
     description: ClassVar[str] = (
         "Read RSS, RDF, Atom and JSON Feed files: the feed is a blog, each item a post."
     )

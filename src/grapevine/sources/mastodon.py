@@ -344,7 +344,7 @@ class MastodonSource(Source):
     """Mastodon REST API payloads: JSON Lines of statuses, whole API responses or cassettes."""
 
     name: ClassVar[str] = "mastodon"
-    platform: ClassVar[str] = PLATFORM
+    platform = PLATFORM
     description: ClassVar[str] = (
         "Import Mastodon statuses, accounts, threads and notifications "
         "(JSON Lines, API responses or recorded cassettes)."

@@ -321,7 +321,7 @@ class RedditSource(Source):
     """Reddit API listings and comment trees, Pushshift-style NDJSON and recorded API cassettes."""
 
     name: ClassVar[str] = "reddit"
-    platform: ClassVar[str] = "reddit"
+    platform = "reddit"
     description: ClassVar[str] = (
         "Read Reddit API listings and comment trees, Pushshift-style NDJSON dumps and recorded API calls."
     )
