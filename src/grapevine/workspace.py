@@ -77,13 +77,23 @@ class Workspace:
         :class:`~grapevine.errors.IngestError`, unless ``on_error`` takes it.
         """
         inputs = resolve_inputs([str(p) for p in paths])
-        return ingest_files(self.store, self.registry, inputs, source, options, strict, progress, on_error)
+        return ingest_files(
+            self.store,
+            self.registry,
+            inputs,
+            source,
+            options,
+            strict,
+            progress,
+            on_error,
+            self.settings.keep_raw,
+        )
 
     def remap(self, source: str | None = None) -> dict[str, int]:
-        """Re-run each source's pure ``map`` over the archived raw payloads.
+        """Re-run each source's pure ``map`` over the archived copies of the imported files.
 
         Use it after upgrading a source: posts, accounts and edges are rebuilt from the raw
-        records kept at import time, without the original files. Returns counts.
+        payloads kept at import time, without the original files. Returns counts.
         """
         return remap_archive(self.store, self.registry, source)
 

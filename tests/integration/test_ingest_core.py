@@ -142,6 +142,7 @@ def test_folders_globs_and_same_bytes_under_another_name(tmp_path: Path, registr
         assert [Path(s.path).name for s in summaries] == ["a.jsonl", "copy.jsonl", "b.jsonl"]
         assert ws.stats()["posts"] == 30
         assert ws.stats()["files"] == 2  # the copy has the same fingerprint
+        assert len(list((tmp_path / "ws" / "archive").iterdir())) == 2
         assert [s.new for s in ws.ingest([str(folder / "**" / "*.jsonl")])] == [0, 0, 0]
 
 
@@ -200,6 +201,6 @@ def test_remap_rebuilds_rows_from_the_raw_archive(tmp_path: Path, registry: Regi
         ws.store.run("UPDATE posts SET text = 'damaged' WHERE id IN ('n1', 'n2')")
         data.unlink()  # re-mapping needs only the archive
         totals = ws.remap()
-        assert totals == {"records": 40, "posts": 40, "failed": 0}
+        assert totals == {"files": 1, "records": 40, "posts": 40, "failed": 0}
         assert ws.store.run("SELECT id, text, author_id FROM posts ORDER BY id") == original
         assert ws.stats()["posts"] == 40

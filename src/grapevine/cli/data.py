@@ -266,6 +266,6 @@ def remap(app: AppContext, source: str | None) -> None:
     """
     totals = app.workspace().remap(source)
     click.echo(
-        f"Re-mapped {totals['records']:,} raw records into {totals['posts']:,} posts; "
+        f"Re-mapped {totals['records']:,} records from {totals['files']:,} archived files into {totals['posts']:,} posts; "
         f"{totals['failed']:,} could not be mapped and were left as they were."
     )

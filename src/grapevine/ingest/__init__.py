@@ -15,18 +15,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-import orjson
-
 from grapevine.errors import IngestError
+from grapevine.ingest._archive import ArchiveWriter, archive_dir
 from grapevine.ingest._files import (
     InputFile,
     fingerprint,
+    is_compressed,
     open_decompressed,
     read_sample,
     resolve_inputs,
 )
 from grapevine.plugins import Registry
-from grapevine.sources.base import BadRecord, RawRecord, Source, SourceError
+from grapevine.sources.base import BadRecord, Source, SourceError
 from grapevine.store import Batch, BatchCounts, Store
 
 __all__ = [
@@ -127,14 +127,19 @@ def ingest_files(
     strict: bool = False,
     progress: ProgressCallback | None = None,
     on_error: Callable[[IngestError], None] | None = None,
+    keep_raw: bool = True,
 ) -> list[FileSummary]:
-    """Ingest each input file; a file that cannot be read at all raises, or goes to ``on_error``."""
+    """Ingest each input file; a file that cannot be read at all raises, or goes to ``on_error``.
+
+    ``keep_raw`` keeps a compressed copy of each file in the workspace's archive, from which
+    :func:`remap_archive` can rebuild every row.
+    """
     files = list(inputs)
     # Ingest allocates millions of short-lived acyclic objects; the cyclic GC only slows it down.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _ingest_all(store, registry, files, source_name, options, strict, progress, on_error)
+        return _ingest_all(store, registry, files, source_name, options, strict, progress, on_error, keep_raw)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -149,12 +154,15 @@ def _ingest_all(
     strict: bool,
     progress: ProgressCallback | None,
     on_error: Callable[[IngestError], None] | None,
+    keep_raw: bool,
 ) -> list[FileSummary]:
     forced = registry.source(source_name).with_options(**(options or {})) if source_name else None
     summaries = []
     for index, item in enumerate(files, 1):
         try:
-            summaries.append(_ingest_one(store, registry, item, forced, strict, progress, index, len(files)))
+            summaries.append(
+                _ingest_one(store, registry, item, forced, strict, progress, index, len(files), keep_raw)
+            )
         except IngestError as exc:
             if on_error is None:
                 raise
@@ -171,6 +179,7 @@ def _ingest_one(
     progress: ProgressCallback | None,
     index: int,
     total: int,
+    keep_raw: bool,
 ) -> FileSummary:
     started = time.perf_counter()
     sample = read_sample(item.path, item.display)
@@ -183,6 +192,11 @@ def _ingest_one(
     file_key = fingerprint(item.path)
     size = item.path.stat().st_size
     store.begin_file(file_key, item.display, source.name, size)
+    archive = (
+        ArchiveWriter(item.path, archive_dir(store.path), file_key, is_compressed(item.path))
+        if keep_raw
+        else None
+    )
     summary = FileSummary(item.display, source.name)
     numbering = source.numbering_for(sample)
     state = _Progress(progress, item.display, index, total, size)
@@ -196,9 +210,9 @@ def _ingest_one(
             raise IngestError(item.display, str(exc)) from exc
         except (OSError, EOFError) as exc:
             raise IngestError(item.display, f"cannot read: {exc}") from exc
-    store.finish_file(file_key, summary.read)
+    store.finish_file(file_key, summary.read, archive.finish() if archive else None)
     summary.seconds = time.perf_counter() - started
-    state.report(summary, size, force=True)
+    state.report(summary, lambda: size, force=True)
     return summary
 
 
@@ -236,8 +250,10 @@ def _read_map_batch(
     state: _Progress,
 ) -> None:
     batch = Batch(source.name, display, file_key)
+    records_in_batch = 0
     for record in source.read(stream, display):
         summary.read += 1
+        records_in_batch += 1
         batch.last_record = record.number
         if isinstance(record, BadRecord):
             where = _where(numbering, record.number)
@@ -260,56 +276,56 @@ def _read_map_batch(
                 summary.first_problem = summary.first_problem or f"{display}:{where}: {reason}"
                 batch.add_quarantine(record.number, numbering, reason, record.raw)
             else:
-                batch.add_raw(record.number, record.raw, record.context)
                 if mapped.posts:
                     batch.add_posts(mapped.posts, record.number)
                 if mapped.accounts:
                     batch.add_accounts(mapped.accounts, record.number)
                 if mapped.edges:
                     batch.add_edges(mapped.edges, record.number)
-        if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or len(batch.raw_records) >= BATCH_RECORDS:
+        if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or records_in_batch >= BATCH_RECORDS:
             writer.submit(batch)
             batch = Batch(source.name, display, file_key)
-        state.report(summary, position(), pending=len(batch.posts))
+            records_in_batch = 0
+        state.report(summary, position, pending=len(batch.posts))
     writer.submit(batch)
     writer.drain()
 
 
 def remap_archive(store: Store, registry: Registry, source_name: str | None = None) -> dict[str, int]:
-    """Map every archived raw record again with its (current) source and overwrite the rows."""
-    where = "WHERE r.source = ?" if source_name else ""
+    """Read every archived file again with its (current) source and overwrite the rows it maps to."""
+    where = "AND source = ?" if source_name else ""
     files = store.run(
-        f"SELECT DISTINCT r.file_key, r.source, f.path FROM raw_records r JOIN files f USING (file_key) {where} "
-        "ORDER BY f.path, r.file_key",
+        f"SELECT file_key, source, path, archive FROM files WHERE archive IS NOT NULL {where} ORDER BY path",
         [source_name] if source_name else [],
     )
-    totals = {"records": 0, "posts": 0, "failed": 0}
-    for file_key, name, path in files:
+    folder = archive_dir(store.path)
+    totals = {"files": 0, "records": 0, "posts": 0, "failed": 0}
+    for file_key, name, path, archive in files:
         source = registry.source(name)
-        cursor = store.con.cursor()  # a second cursor streams the archive while the store writes
-        cursor.execute(
-            "SELECT record, payload, context FROM raw_records WHERE file_key = ? ORDER BY record", [file_key]
-        )
+        location = folder / archive
+        if not location.exists():
+            raise IngestError(path, f"its archived copy {location} is missing; ingest the file again")
+        totals["files"] += 1
         batch = Batch(name, path, file_key)
-        while rows := cursor.fetchmany(5_000):
-            for number, payload, context in rows:
+        with open_decompressed(location, str(location)) as stream:
+            for record in source.read(stream, path):
                 totals["records"] += 1
-                ctx = orjson.loads(context) if context else None
-                try:
-                    record = RawRecord(number, source.load_raw(payload, ctx), payload, ctx)
-                    mapped = source.map(record)
-                except Exception:  # still unmappable: it stays as it was
+                if isinstance(record, BadRecord):
                     totals["failed"] += 1
                     continue
-                batch.add_posts(mapped.posts, number)
-                batch.add_accounts(mapped.accounts, number)
-                batch.add_edges(mapped.edges, number)
-                batch.last_record = number
-            if len(batch.posts) + len(batch.edges) >= BATCH_ROWS:
-                totals["posts"] += len(batch.posts)
-                store.write_batch(batch, replace=True)
-                batch = Batch(name, path, file_key)
-        cursor.close()
+                try:
+                    mapped = source.map(record)
+                except Exception:  # still unmappable: it stays in quarantine
+                    totals["failed"] += 1
+                    continue
+                batch.add_posts(mapped.posts, record.number)
+                batch.add_accounts(mapped.accounts, record.number)
+                batch.add_edges(mapped.edges, record.number)
+                batch.last_record = record.number
+                if len(batch.posts) + len(batch.edges) >= BATCH_ROWS:
+                    totals["posts"] += len(batch.posts)
+                    store.write_batch(batch, replace=True)
+                    batch = Batch(name, path, file_key)
         totals["posts"] += len(batch.posts)
         store.write_batch(batch, replace=True)
     return totals
@@ -380,7 +396,9 @@ class _Progress:
         self.info = Progress(path, index, total, 0, 0, 0, size)
         self.last = 0.0
 
-    def report(self, summary: FileSummary, position: int, force: bool = False, pending: int = 0) -> None:
+    def report(
+        self, summary: FileSummary, position: Callable[[], int], force: bool = False, pending: int = 0
+    ) -> None:
         if self.callback is None:
             return
         now = time.perf_counter()
@@ -389,7 +407,7 @@ class _Progress:
         self.last = now
         self.info.records = summary.read
         self.info.posts = summary.new + summary.duplicate + pending
-        self.info.bytes_done = position
+        self.info.bytes_done = position()  # tell() is slow on a line-iterated file: only now
         self.callback(self.info)
 
 

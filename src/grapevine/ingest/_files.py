@@ -19,7 +19,7 @@ import zstandard
 
 from grapevine.errors import IngestError
 
-__all__ = ["InputFile", "fingerprint", "open_decompressed", "resolve_inputs"]
+__all__ = ["InputFile", "fingerprint", "is_compressed", "open_decompressed", "read_sample", "resolve_inputs"]
 
 SAMPLE_SIZE = 64 * 1024
 
@@ -94,6 +94,13 @@ def open_decompressed(path: Path, display: str) -> IO[bytes]:
         reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
         return io.BufferedReader(reader, buffer_size=1 << 20)
     return raw
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether the file starts with gzip, bzip2 or zstd magic bytes."""
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    return magic[:2] == b"\x1f\x8b" or magic[:3] == b"BZh" or magic == b"\x28\xb5\x2f\xfd"
 
 
 def read_sample(path: Path, display: str) -> bytes:

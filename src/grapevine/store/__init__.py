@@ -1,8 +1,10 @@
-"""The DuckDB store: one file per workspace, idempotent batch writes, raw-payload archive.
+"""The DuckDB store: one file per workspace, idempotent batch writes.
 
-Every write goes through :meth:`Store.write_batch`, one transaction per batch: raw payloads,
-canonical rows, quarantined records and the file's progress commit together or not at all,
-so a killed import leaves whole batches only, and primary keys make a re-run add nothing twice.
+Every write goes through :meth:`Store.write_batch`, one transaction per batch: canonical rows,
+quarantined records and the file's progress commit together or not at all, so a killed import
+leaves whole batches only, and primary keys make a re-run add nothing twice. The raw payloads
+are kept beside the database as compressed copies of the imported files (see
+:mod:`grapevine.ingest._archive`), which is both cheaper and more faithful than a BLOB per record.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from grapevine.models import Account, Edge, Post
@@ -47,18 +48,10 @@ class Batch:
     edges: list[Edge] = field(default_factory=list)
     edge_seqs: list[int] = field(default_factory=list)
     edge_prov: Provenance = field(default_factory=Provenance)
-    raw_records: list[int] = field(default_factory=list)
-    raw_payloads: list[bytes] = field(default_factory=list)
-    raw_contexts: list[str | None] = field(default_factory=list)
     quarantine: list[tuple[int, str, str, bytes]] = field(default_factory=list)
     _post_keys: set[tuple[str, str]] = field(default_factory=set)
     duplicates_in_batch: int = 0
     last_record: int = 0
-
-    def add_raw(self, record: int, payload: bytes, context: dict[str, Any] | None) -> None:
-        self.raw_records.append(record)
-        self.raw_payloads.append(payload)
-        self.raw_contexts.append(orjson.dumps(context).decode() if context else None)
 
     def add_posts(self, posts: Sequence[Post], record: int) -> None:
         for post in posts:
@@ -86,7 +79,7 @@ class Batch:
         self.quarantine.append((record, numbering, reason, raw))
 
     def __len__(self) -> int:
-        return len(self.posts) + len(self.accounts) + len(self.edges) + len(self.raw_records)
+        return len(self.posts) + len(self.accounts) + len(self.edges) + len(self.quarantine)
 
 
 def _merge_account(old: Account, new: Account) -> Account:
@@ -150,17 +143,18 @@ class Store:
         """Record that a file is being ingested; returns True when it was fully ingested before."""
         rows = self.run("SELECT status FROM files WHERE file_key = ?", [file_key])
         self.run(
-            "INSERT INTO files VALUES (?, ?, ?, ?, NULL, 'started', now(), now()) "
+            "INSERT INTO files VALUES (?, ?, ?, ?, NULL, 'started', NULL, now(), now()) "
             "ON CONFLICT (file_key) DO UPDATE SET path = EXCLUDED.path, source = EXCLUDED.source, "
             "last_ingested_at = now()",
             [file_key, path, source, size],
         )
         return bool(rows) and rows[0][0] == "complete"
 
-    def finish_file(self, file_key: str, records: int) -> None:
+    def finish_file(self, file_key: str, records: int, archive: str | None) -> None:
         self.run(
-            "UPDATE files SET status = 'complete', records = ?, last_ingested_at = now() WHERE file_key = ?",
-            [records, file_key],
+            "UPDATE files SET status = 'complete', records = ?, archive = ?, last_ingested_at = now() "
+            "WHERE file_key = ?",
+            [records, archive, file_key],
         )
 
     def write_batch(self, batch: Batch, replace: bool = False) -> BatchCounts:
@@ -175,23 +169,6 @@ class Store:
         now = datetime.now(UTC)
         con = self.con
         with self.transaction():
-            if batch.raw_records:
-                raw = pa.table(
-                    {
-                        "file_key": pa.array([batch.file_key] * len(batch.raw_records), pa.string()),
-                        "record": pa.array(batch.raw_records, pa.int32()),
-                        "source": pa.array([batch.source] * len(batch.raw_records), pa.string()),
-                        "payload": pa.array(batch.raw_payloads, pa.binary()),
-                        "context": pa.array(batch.raw_contexts, pa.string()),
-                    }
-                )
-                con.register("_raw_batch", raw)
-                _one(
-                    con.execute(
-                        "INSERT INTO raw_records BY NAME SELECT * FROM _raw_batch ON CONFLICT DO NOTHING"
-                    )
-                )
-                con.unregister("_raw_batch")
             if batch.posts:
                 batch.post_prov.ingested_at = now
                 posts = posts_table(batch.posts, batch.post_prov)
@@ -277,7 +254,6 @@ class Store:
             "platforms": platforms,
             "quarantined": _count(con, "quarantine"),
             "files": _count(con, "files"),
-            "raw_records": _count(con, "raw_records"),
         }
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:

@@ -34,16 +34,9 @@ CREATE TABLE files (
     size BIGINT,
     records BIGINT,
     status VARCHAR NOT NULL,          -- started | complete
+    archive VARCHAR,                  -- the original bytes, kept in the workspace (relative path)
     first_ingested_at TIMESTAMPTZ NOT NULL,
     last_ingested_at TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE raw_records (
-    file_key VARCHAR NOT NULL,
-    record INTEGER NOT NULL,
-    source VARCHAR NOT NULL,
-    payload BLOB NOT NULL,
-    context JSON,
-    PRIMARY KEY (file_key, record)
 );
 CREATE TABLE posts (
     platform VARCHAR NOT NULL,
@@ -127,7 +120,7 @@ CREATE TABLE quarantine (
 """
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "core tables: files, raw_records, posts, accounts, edges, quarantine", _sql(_CORE)),
+    Migration(1, "core tables: files, posts, accounts, edges, quarantine", _sql(_CORE)),
 ]
 
 
