@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 from grapevine.errors import GrapevineError
 
 if TYPE_CHECKING:
+    from grapevine.analyzers import Analyzer
     from grapevine.sources.base import Source
 
-__all__ = ["SOURCE_GROUP", "Registry", "UnknownSourceError", "default_registry"]
+__all__ = ["ANALYZER_GROUP", "SOURCE_GROUP", "Registry", "UnknownSourceError", "default_registry"]
 
 SOURCE_GROUP = "grapevine.sources"
+ANALYZER_GROUP = "grapevine.analyzers"
 
 
 class UnknownSourceError(GrapevineError):
@@ -29,6 +31,7 @@ class Registry:
 
     def __init__(self, load_entry_points: bool = True) -> None:
         self._sources: dict[str, Source] = {}
+        self._analyzers: dict[str, Analyzer] = {}
         self._load_entry_points = load_entry_points
         self._loaded = False
 
@@ -39,10 +42,11 @@ class Registry:
         if not self._load_entry_points:
             return
         for ep in entry_points(group=SOURCE_GROUP):
-            if ep.name in self._sources:
-                continue
-            cls = ep.load()
-            self.register_source(cls(), name=ep.name)
+            if ep.name not in self._sources:
+                self.register_source(ep.load()(), name=ep.name)
+        for ep in entry_points(group=ANALYZER_GROUP):
+            if ep.name not in self._analyzers:
+                self.register_analyzer(ep.load()(), name=ep.name)
 
     def register_source(self, source: Source, name: str | None = None) -> Source:
         """Add a source instance; its ``name`` (or ``name=``) is how users pick it with ``--source``."""
@@ -51,6 +55,15 @@ class Registry:
             raise ValueError(f"source {source!r} has no name")
         self._sources[key] = source
         return source
+
+    def register_analyzer(self, analyzer: Analyzer, name: str | None = None) -> Analyzer:
+        """Add an analyzer; :meth:`analyzers` runs them in their ``order``."""
+        self._analyzers[name or analyzer.name] = analyzer
+        return analyzer
+
+    def analyzers(self) -> dict[str, Analyzer]:
+        self._ensure_loaded()
+        return dict(sorted(self._analyzers.items(), key=lambda item: (item[1].order, item[0])))
 
     def sources(self) -> dict[str, Source]:
         self._ensure_loaded()

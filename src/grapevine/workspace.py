@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from grapevine.analyzers.tracking import (
+    Track,
+    add_track,
+    list_tracks,
+    remove_track,
+    reset_matches,
+    update_matches,
+)
 from grapevine.config import DEFAULT_WORKSPACE, Settings, load_settings
 from grapevine.errors import GrapevineError, IngestError
 from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, remap_archive, resolve_inputs
@@ -68,16 +77,18 @@ class Workspace:
         strict: bool = False,
         progress: ProgressCallback | None = None,
         on_error: Callable[[IngestError], None] | None = None,
+        enrich: bool = True,
     ) -> list[FileSummary]:
         """Import files, folders, globs or ``-`` (stdin); returns one summary per file.
 
         Re-importing the same data changes nothing. A record that cannot be read is
         quarantined with its file, line and reason, and the import goes on (``strict=True``
         stops at the first one instead). A file that cannot be read at all raises
-        :class:`~grapevine.errors.IngestError`, unless ``on_error`` takes it.
+        :class:`~grapevine.errors.IngestError`, unless ``on_error`` takes it. With ``enrich``
+        the analyzers (tracked queries, sentiment, emotion) then process the new posts.
         """
         inputs = resolve_inputs([str(p) for p in paths])
-        return ingest_files(
+        summaries = ingest_files(
             self.store,
             self.registry,
             inputs,
@@ -88,6 +99,44 @@ class Workspace:
             on_error,
             self.settings.keep_raw,
         )
+        if enrich and any(s.new for s in summaries):
+            self.enrich()
+        return summaries
+
+    def enrich(self, model: str = "auto", only: Iterable[str] | None = None) -> dict[str, Any]:
+        """Run the analyzers over posts they have not processed yet; returns what each did.
+
+        ``model`` is ``fast``, ``accurate`` or ``auto`` (accurate, or fast for bulk backfills).
+        An analyzer whose model is not installed is skipped with a warning, unless named in
+        ``only``.
+        """
+        wanted = set(only) if only is not None else None
+        results: dict[str, Any] = {}
+        for name, analyzer in self.registry.analyzers().items():
+            if wanted is not None and name not in wanted:
+                continue
+            try:
+                results[name] = analyzer.run(self.store, model=model)
+            except GrapevineError as exc:  # e.g. a model tier that is not installed
+                if wanted is not None:
+                    raise
+                warnings.warn(f"analyzer {name} skipped: {exc}", RuntimeWarning, stacklevel=2)
+                results[name] = {"skipped": str(exc)}
+        return results
+
+    # -- tracked queries -----------------------------------------------------------------
+
+    def track(self, name: str, query: str, replace: bool = False) -> Track:
+        """Track a brand or topic query; its matches are kept up to date as posts arrive."""
+        return add_track(self.store, name, query, replace)
+
+    def tracks(self) -> list[Track]:
+        """The tracked queries with their number of matching posts."""
+        return list_tracks(self.store)
+
+    def untrack(self, name: str) -> None:
+        """Stop tracking ``name`` and forget its matches."""
+        remove_track(self.store, name)
 
     def remap(self, source: str | None = None) -> dict[str, int]:
         """Re-run each source's pure ``map`` over the archived copies of the imported files.
@@ -95,7 +144,10 @@ class Workspace:
         Use it after upgrading a source: posts, accounts and edges are rebuilt from the raw
         payloads kept at import time, without the original files. Returns counts.
         """
-        return remap_archive(self.store, self.registry, source)
+        totals = remap_archive(self.store, self.registry, source)
+        reset_matches(self.store)  # texts may have changed: match everything again
+        update_matches(self.store)
+        return totals
 
     # -- reading -------------------------------------------------------------------------
 

@@ -67,6 +67,12 @@ def _tail(path: str, width: int = 48) -> str:
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: when stderr is a terminal)."
 )
+@click.option(
+    "--enrich/--no-enrich",
+    default=True,
+    show_default=True,
+    help="Run the analyzers (tracked queries, sentiment, emotion) on the new posts.",
+)
 @format_option(choices=("table", "json"))
 @pass_app
 def ingest(
@@ -76,6 +82,7 @@ def ingest(
     options: tuple[str, ...],
     strict: bool,
     progress: bool | None,
+    enrich: bool,
     fmt: str,
 ) -> None:
     """Import files, folders, globs or - (stdin) into the workspace.
@@ -101,7 +108,13 @@ def ingest(
         click.echo(f"Error: {exc}", err=True)
 
     summaries: list[FileSummary] = ws.ingest(
-        paths, source=source, options=_parse_options(options), strict=strict, progress=bar, on_error=on_error
+        paths,
+        source=source,
+        options=_parse_options(options),
+        strict=strict,
+        progress=bar,
+        on_error=on_error,
+        enrich=enrich,
     )
     if bar:
         bar.done()

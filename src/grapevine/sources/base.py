@@ -76,6 +76,9 @@ class Source:
     #: ``"line"`` when ``RawRecord.number`` is a line number, ``"record"`` otherwise.
     numbering: ClassVar[str] = "line"
 
+    #: True when any run of whole lines of a file this source reads (as numbered "line") can be
+    #: read and mapped on its own, so big files may be split across worker processes.
+    splittable: ClassVar[bool] = False
     #: Options this source accepts from ``--option KEY=VALUE`` (name -> one-line help).
     options: ClassVar[dict[str, str]] = {}
 

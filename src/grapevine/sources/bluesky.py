@@ -526,6 +526,8 @@ def _first_by_id(items: list[Any]) -> list[Any]:
 class BlueskySource(Source):
     """Bluesky payloads: AppView API responses, repository records, Jetstream events, cassettes."""
 
+    splittable = True  # JSON Lines: every line stands alone
+
     name: ClassVar[str] = "bluesky"
     platform = PLATFORM
     description: ClassVar[str] = (

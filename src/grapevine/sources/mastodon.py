@@ -343,6 +343,8 @@ def _first_by_id(items: list[Any]) -> list[Any]:
 class MastodonSource(Source):
     """Mastodon REST API payloads: JSON Lines of statuses, whole API responses or cassettes."""
 
+    splittable = True  # JSON Lines: every line stands alone
+
     name: ClassVar[str] = "mastodon"
     platform = PLATFORM
     description: ClassVar[str] = (

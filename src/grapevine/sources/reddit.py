@@ -320,6 +320,8 @@ def _map_things(things: Iterator[tuple[str, dict[str, Any]]]) -> Mapped:
 class RedditSource(Source):
     """Reddit API listings and comment trees, Pushshift-style NDJSON and recorded API cassettes."""
 
+    splittable = True  # JSON Lines: every line stands alone
+
     name: ClassVar[str] = "reddit"
     platform = "reddit"
     description: ClassVar[str] = (

@@ -286,6 +286,8 @@ def _shape_error(exc: Exception) -> MappingError:
 class TwitterV1Source(Source):
     """Twitter API v1.1 statuses and users."""
 
+    splittable = True  # JSON Lines: every line stands alone
+
     name = "twitter-v1"
     platform = "twitter"
     description = (
@@ -315,6 +317,8 @@ class TwitterV1Source(Source):
 class TwitterV2Source(Source):
     """Twitter API v2 response pages, twarc2 output and flattened tweets."""
 
+    splittable = True  # JSON Lines: every line stands alone
+
     name = "twitter-v2"
     platform = "twitter"
     description = "Read Twitter API v2 pages (twarc2 JSON Lines, flattened tweets, users pages, cassettes)."
@@ -338,6 +342,8 @@ class TwitterV2Source(Source):
 
 class RumourEvalSource(Source):
     """RumourEval 2017 conversation threads (one JSON line per thread, v1.1 tweets inside)."""
+
+    splittable = True  # JSON Lines: every line stands alone
 
     name = "rumoureval"
     platform = "twitter"

@@ -23,7 +23,7 @@ from grapevine.models import Account, Edge, Post
 from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table
 from grapevine.store.schema import migrate
 
-__all__ = ["Batch", "BatchCounts", "Store"]
+__all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
 
 
 @dataclass
@@ -80,6 +80,57 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.posts) + len(self.accounts) + len(self.edges) + len(self.quarantine)
+
+    def to_tables(self) -> BatchTables:
+        """The batch as Arrow tables: the Python-heavy half of a write, done where the batch was built."""
+        accounts = None
+        if self.accounts:
+            prov = Provenance()
+            for _, record in self.accounts.values():
+                prov.add(self.source, self.path, self.file_key, record)
+            accounts = accounts_table([a for a, _ in self.accounts.values()], prov)
+        quarantine = None
+        if self.quarantine:
+            q = self.quarantine
+            quarantine = pa.table(
+                {
+                    "file_key": pa.array([self.file_key] * len(q), pa.string()),
+                    "record": pa.array([r[0] for r in q], pa.int32()),
+                    "numbering": pa.array([r[1] for r in q], pa.string()),
+                    "path": pa.array([self.path] * len(q), pa.string()),
+                    "source": pa.array([self.source] * len(q), pa.string()),
+                    "reason": pa.array([r[2] for r in q], pa.string()),
+                    "raw": pa.array([r[3] for r in q], pa.binary()),
+                }
+            )
+        return BatchTables(
+            file_key=self.file_key,
+            last_record=self.last_record,
+            posts=posts_table(self.posts, self.post_prov) if self.posts else None,
+            has_deleted=any(p.deleted for p in self.posts),
+            accounts=accounts,
+            edges=edges_table(self.edges, self.edge_seqs, self.edge_prov) if self.edges else None,
+            quarantine=quarantine,
+            duplicates_in_batch=self.duplicates_in_batch,
+        )
+
+
+@dataclass
+class BatchTables:
+    """A batch as Arrow tables, ready for :meth:`Store.write_tables` (and cheap to pickle)."""
+
+    file_key: str
+    last_record: int
+    posts: pa.Table | None
+    has_deleted: bool
+    accounts: pa.Table | None
+    edges: pa.Table | None
+    quarantine: pa.Table | None
+    duplicates_in_batch: int
+
+    @property
+    def quarantined(self) -> int:
+        return 0 if self.quarantine is None else self.quarantine.num_rows
 
 
 def _merge_account(old: Account, new: Account) -> Account:
@@ -163,20 +214,22 @@ class Store:
         ``replace=True`` (used when re-mapping archived payloads) overwrites existing posts
         and edges with the newly mapped rows instead of keeping the first ones.
         """
+        return self.write_tables(batch.to_tables(), replace)
+
+    def write_tables(self, tables: BatchTables, replace: bool = False) -> BatchCounts:
+        """Write a batch already turned into Arrow tables (possibly in another process)."""
         conflict = "" if not replace else "OR REPLACE "
         keep_first = "" if replace else " ON CONFLICT DO NOTHING"
-        counts = BatchCounts()
+        counts = BatchCounts(posts_duplicate=tables.duplicates_in_batch)
         now = datetime.now(UTC)
         con = self.con
         with self.transaction():
-            if batch.posts:
-                batch.post_prov.ingested_at = now
-                posts = posts_table(batch.posts, batch.post_prov)
-                con.register("_post_batch", posts)
+            if tables.posts is not None:
+                con.register("_post_batch", _stamped(tables.posts, "ingested_at", now))
                 (inserted,) = _one(
                     con.execute(f"INSERT {conflict}INTO posts BY NAME SELECT * FROM _post_batch{keep_first}")
                 )
-                if not replace and any(p.deleted for p in batch.posts):
+                if not replace and tables.has_deleted:
                     # A later sighting that a post was deleted wins over the first copy.
                     _one(
                         con.execute(
@@ -186,16 +239,10 @@ class Store:
                     )
                 con.unregister("_post_batch")
                 counts.posts_new = inserted
-                counts.posts_duplicate = len(batch.posts) - inserted
-            counts.posts_duplicate += batch.duplicates_in_batch
-            if batch.accounts:
-                rows = [a for a, _ in batch.accounts.values()]
-                prov = Provenance()
-                prov.ingested_at = now
-                for _, record in batch.accounts.values():
-                    prov.add(batch.source, batch.path, batch.file_key, record)
+                counts.posts_duplicate += tables.posts.num_rows - inserted
+            if tables.accounts is not None:
                 before = _count(con, "accounts")
-                con.register("_account_batch", accounts_table(rows, prov))
+                con.register("_account_batch", _stamped(tables.accounts, "ingested_at", now))
                 _one(
                     con.execute(
                         "INSERT INTO accounts BY NAME SELECT * FROM _account_batch "
@@ -204,28 +251,14 @@ class Store:
                 )
                 con.unregister("_account_batch")
                 counts.accounts_new = _count(con, "accounts") - before
-            if batch.edges:
-                batch.edge_prov.ingested_at = now
-                con.register("_edge_batch", edges_table(batch.edges, batch.edge_seqs, batch.edge_prov))
+            if tables.edges is not None:
+                con.register("_edge_batch", _stamped(tables.edges, "ingested_at", now))
                 (counts.edges_new,) = _one(
                     con.execute(f"INSERT {conflict}INTO edges BY NAME SELECT * FROM _edge_batch{keep_first}")
                 )
                 con.unregister("_edge_batch")
-            if batch.quarantine:
-                q = batch.quarantine
-                table = pa.table(
-                    {
-                        "file_key": pa.array([batch.file_key] * len(q), pa.string()),
-                        "record": pa.array([r[0] for r in q], pa.int32()),
-                        "numbering": pa.array([r[1] for r in q], pa.string()),
-                        "path": pa.array([batch.path] * len(q), pa.string()),
-                        "source": pa.array([batch.source] * len(q), pa.string()),
-                        "reason": pa.array([r[2] for r in q], pa.string()),
-                        "raw": pa.array([r[3] for r in q], pa.binary()),
-                        "quarantined_at": pa.array([now] * len(q), pa.timestamp("us", tz="UTC")),
-                    }
-                )
-                con.register("_q_batch", table)
+            if tables.quarantine is not None:
+                con.register("_q_batch", _stamped(tables.quarantine, "quarantined_at", now))
                 (counts.quarantined,) = _one(
                     con.execute(
                         "INSERT INTO quarantine BY NAME SELECT * FROM _q_batch ON CONFLICT DO NOTHING"
@@ -235,7 +268,7 @@ class Store:
             _one(
                 con.execute(
                     "UPDATE files SET records = ?, last_ingested_at = now() WHERE file_key = ?",
-                    [batch.last_record, batch.file_key],
+                    [tables.last_record, tables.file_key],
                 )
             )
         return counts
@@ -259,6 +292,15 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table."""
         return self.con.sql(sql, params=params or None).to_arrow_table()
+
+
+def _stamped(table: pa.Table, column: str, when: datetime) -> pa.Table:
+    """``table`` with ``column`` set to the write time (added when missing)."""
+    stamp = pa.array([when] * table.num_rows, pa.timestamp("us", tz="UTC"))
+    index = table.schema.get_field_index(column)
+    if index < 0:
+        return table.append_column(column, stamp)
+    return table.set_column(index, column, stamp)
 
 
 def _one(relation: duckdb.DuckDBPyConnection) -> tuple[int]:

@@ -22,14 +22,13 @@ _BOOL = pa.bool_()
 class Provenance:
     """Per-row provenance columns shared by posts, accounts and edges."""
 
-    __slots__ = ("file_keys", "files", "ingested_at", "records", "sources")
+    __slots__ = ("file_keys", "files", "records", "sources")
 
     def __init__(self) -> None:
         self.sources: list[str] = []
         self.files: list[str] = []
         self.file_keys: list[str] = []
         self.records: list[int] = []
-        self.ingested_at: datetime | None = None
 
     def add(self, source: str, file: str, file_key: str, record: int) -> None:
         self.sources.append(source)
@@ -38,13 +37,12 @@ class Provenance:
         self.records.append(record)
 
     def columns(self) -> dict[str, pa.Array]:
-        n = len(self.records)
+        # ingested_at is stamped by the store at write time
         return {
             "source": pa.array(self.sources, _STR),
             "source_file": pa.array(self.files, _STR),
             "file_key": pa.array(self.file_keys, _STR),
             "record": pa.array(self.records, pa.int32()),
-            "ingested_at": pa.array([self.ingested_at] * n, _TS),
         }
 
 

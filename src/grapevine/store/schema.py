@@ -119,8 +119,45 @@ CREATE TABLE quarantine (
 )
 """
 
+_TEXT = """
+CREATE TABLE tracks (
+    name VARCHAR PRIMARY KEY,
+    query VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    matched_through TIMESTAMPTZ        -- posts ingested up to here have been matched
+);
+CREATE TABLE track_matches (
+    track VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    PRIMARY KEY (track, platform, id)
+);
+CREATE TABLE post_sentiment (
+    platform VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,            -- the model's version, e.g. sentiment-fast-1
+    label VARCHAR,                     -- negative | neutral | positive; NULL when unscored
+    score DOUBLE,                      -- P(positive) - P(negative), in [-1, 1]
+    p_negative DOUBLE,
+    p_neutral DOUBLE,
+    p_positive DOUBLE,
+    unscored_reason VARCHAR,           -- e.g. "language de is not supported by sentiment-fast-1"
+    PRIMARY KEY (platform, id, model)
+);
+CREATE TABLE post_emotion (
+    platform VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    label VARCHAR,                     -- the strongest of the model's classes; NULL when unscored
+    scores MAP(VARCHAR, DOUBLE),       -- every emotion the model knows, with its probability
+    unscored_reason VARCHAR,
+    PRIMARY KEY (platform, id, model)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core tables: files, posts, accounts, edges, quarantine", _sql(_CORE)),
+    Migration(2, "text: tracked queries and their matches, sentiment and emotion scores", _sql(_TEXT)),
 ]
 
 
