@@ -25,7 +25,7 @@ def simulate(out: Path, people: int, days: int, seed: int, posts: int | None, as
     \b
     Example:
         grapevine simulate world/ --people 2000 --days 30 --seed 7
-        grapevine ingest world/
+        grapevine ingest world/twitter world/mastodon world/blogs
     """
     from grapevine.simulate import simulate_world
 
