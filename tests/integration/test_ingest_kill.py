@@ -119,3 +119,50 @@ def test_sigkill_mid_import_then_rerun_equals_clean_import(tmp_path: Path) -> No
         assert killed.store.run(query) == clean.store.run(query)
         accounts = "SELECT platform, id, handle, followers_count FROM accounts ORDER BY platform, id"
         assert killed.store.run(accounts) == clean.store.run(accounts)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_worker_processes_exit_when_the_import_is_killed(tmp_path: Path) -> None:
+    data = tmp_path / "tweets.jsonl"
+    write_v2_pages(data, pages=2500)  # big enough for the parallel path
+    cmd = [
+        sys.executable,
+        "-m",
+        "grapevine",
+        "--workspace",
+        str(tmp_path / "ws"),
+        "ingest",
+        str(data),
+        "--no-enrich",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not workers:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert workers, "the import started no worker processes"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}/stat").exists() and " Z " not in Path(f"/proc/{w}/stat").read_text()
+    ]
+    assert not alive, f"worker processes {alive} outlived the killed import"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import gc
 import io
+import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -88,6 +91,20 @@ def _ready() -> bool:
     return True
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the importing process dies (say, killed with SIGKILL).
+
+    Forked siblings keep each other's pipe ends open, so a worker would otherwise wait forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="grapevine-parent-watch", daemon=True).start()
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Start ``workers`` processes now, by fork, before this import starts its own threads.
 
@@ -95,6 +112,11 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     notebooks without an ``if __name__ == "__main__"`` guard. The workers only parse and map;
     they never touch DuckDB or the parent's threads.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("fork"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
     pool.submit(_ready).result()  # with fork, every worker starts on the first submit
     return pool
