@@ -21,7 +21,7 @@ demo: $(STAMP)
 	rm -rf $(DEMO_DIR)
 	$(BIN)/grapevine simulate $(DEMO_DIR)/world --people 600 --days 14 --seed 7
 	$(BIN)/grapevine --workspace $(DEMO_DIR)/workspace ingest $(DEMO_DIR)/world/twitter $(DEMO_DIR)/world/mastodon $(DEMO_DIR)/world/blogs
-	$(BIN)/python -m grapevine.demo $(DEMO_DIR)/workspace
+	$(BIN)/python -m grapevine.demo $(DEMO_DIR)/world $(DEMO_DIR)/workspace
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -19,6 +19,7 @@ from grapevine.analyzers.tracking import (
     reset_matches,
     update_matches,
 )
+from grapevine.brands import brand_sentiment
 from grapevine.config import DEFAULT_WORKSPACE, Settings, load_settings
 from grapevine.errors import GrapevineError, IngestError
 from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, remap_archive, resolve_inputs
@@ -148,6 +149,20 @@ class Workspace:
         reset_matches(self.store)  # texts may have changed: match everything again
         update_matches(self.store)
         return totals
+
+    def brand_sentiment(
+        self,
+        brand: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        model: str = "auto",
+    ) -> list[dict[str, Any]]:
+        """Per tracked query: mentions and the positive/negative shares with 95% intervals.
+
+        Shares are corrected for the sentiment model's held-out confusion; see
+        :mod:`grapevine.brands`.
+        """
+        return brand_sentiment(self.store, brand, since, until, model)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -38,9 +38,9 @@ def load(task: str, tier: str) -> Any:
         raise GrapevineError(f"unknown model tier {tier!r}; expected fast or accurate")
     try:
         return text.load_model(task, tier)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise GrapevineError(
-            f"the {tier} {task} model is not installed ({exc}); use --model fast, or rebuild it with "
+            f"the {tier} {task} model is not installed ({exc}); use --model fast, or build it with "
             f"`python -m grapevine.text.train --task {task} --tier {tier}`"
         ) from exc
 
