@@ -27,8 +27,11 @@ class Settings:
     db_threads: int | None = None
     #: DuckDB memory limit such as "4GB" (None: DuckDB's default, 80% of RAM)
     db_memory_limit: str | None = None
-    #: keep every raw payload in the store so mapping can be re-run
+    #: keep a compressed copy of every imported file so mapping can be re-run
     keep_raw: bool = True
+    #: WAL size that triggers a DuckDB checkpoint; DuckDB's 16MB default checkpoints (and
+    #: rewrites indexes) dozens of times per million posts, which dominated ingest time
+    checkpoint_threshold: str = "256MB"
 
 
 def _coerce(value: str, current: Any, name: str) -> Any:

@@ -51,6 +51,8 @@ class Workspace:
         self.store = Store(path / settings.database, read_only=read_only)
         if settings.db_threads:
             self.store.run(f"SET threads = {int(settings.db_threads)}")
+        if not read_only and settings.checkpoint_threshold:
+            self.store.run("SET checkpoint_threshold = ?", [settings.checkpoint_threshold])
         if settings.db_memory_limit:
             self.store.run("SET memory_limit = ?", [settings.db_memory_limit])
 

@@ -317,12 +317,20 @@ class _Importer:
     ) -> None:
         assert self._pool is not None
         in_flight: deque[Future[ChunkResult]] = deque()
+        ready: list[BatchTables] = []
+        ready_rows = 0
 
         def collect() -> None:
+            nonlocal ready_rows
             result = in_flight.popleft().result()
             summary.read += result.read
             summary.first_problem = summary.first_problem or result.first_problem
-            writer.submit(result.tables)
+            ready.append(result.tables)
+            ready_rows += result.tables.rows
+            if ready_rows >= BATCH_ROWS:  # chunks are small; commit many of them at once
+                writer.submit(ready.copy())
+                ready.clear()
+                ready_rows = 0
             state.report(summary, position)
 
         for first_line, data in iter_line_chunks(stream):
@@ -331,6 +339,8 @@ class _Importer:
                 collect()
         while in_flight:
             collect()
+        if ready:
+            writer.submit(ready)
 
 
 def _where(numbering: str, number: int) -> str:
@@ -351,7 +361,7 @@ class _BatchWriter:
         self.pending: Future[BatchCounts] | None = None
         self.pending_quarantined = 0
 
-    def submit(self, batch: Batch | BatchTables) -> None:
+    def submit(self, batch: Batch | list[BatchTables]) -> None:
         self.drain()
         if isinstance(batch, Batch):
             if not len(batch):
@@ -359,7 +369,7 @@ class _BatchWriter:
             self.pending_quarantined = len(batch.quarantine)
             self.pending = self.pool.submit(self.store.write_batch, batch)
         else:
-            self.pending_quarantined = batch.quarantined
+            self.pending_quarantined = sum(part.quarantined for part in batch)
             self.pending = self.pool.submit(self.store.write_tables, batch)
 
     def drain(self) -> None:

@@ -132,6 +132,11 @@ class BatchTables:
     def quarantined(self) -> int:
         return 0 if self.quarantine is None else self.quarantine.num_rows
 
+    @property
+    def rows(self) -> int:
+        """Posts and edges in the batch: what sizes a transaction."""
+        return sum(t.num_rows for t in (self.posts, self.edges) if t is not None)
+
 
 def _merge_account(old: Account, new: Account) -> Account:
     """Within one batch the later sighting wins, field by field, where it says anything."""
@@ -142,23 +147,38 @@ def _merge_account(old: Account, new: Account) -> Account:
     return new
 
 
+_ACCOUNT_FIELDS = (
+    "handle",
+    "display_name",
+    "bio",
+    "url",
+    "followers_count",
+    "following_count",
+    "post_count",
+    "created_at",
+    "verified",
+    "location",
+)
 _ACCOUNT_UPDATE = (
-    ", ".join(
-        f"{c} = COALESCE(EXCLUDED.{c}, accounts.{c})"
-        for c in (
-            "handle",
-            "display_name",
-            "bio",
-            "url",
-            "followers_count",
-            "following_count",
-            "post_count",
-            "created_at",
-            "verified",
-            "location",
-        )
-    )
+    ", ".join(f"{c} = COALESCE(EXCLUDED.{c}, accounts.{c})" for c in _ACCOUNT_FIELDS)
     + ", links = CASE WHEN len(EXCLUDED.links) > 0 THEN EXCLUDED.links ELSE accounts.links END"
+)
+# Rewriting a row is DuckDB's most expensive write: only touch accounts that say something new.
+_ACCOUNT_CHANGED = (
+    " OR ".join(
+        f"(EXCLUDED.{c} IS NOT NULL AND EXCLUDED.{c} IS DISTINCT FROM accounts.{c})" for c in _ACCOUNT_FIELDS
+    )
+    + " OR (len(EXCLUDED.links) > 0 AND EXCLUDED.links IS DISTINCT FROM accounts.links)"
+)
+# Many chunks see the same accounts: merge them first, later sightings winning field by field.
+_ACCOUNT_MERGE = (
+    "SELECT platform, id, "
+    + ", ".join(f"arg_max({c}, _seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _ACCOUNT_FIELDS)
+    + ", arg_max(links, _seq) FILTER (WHERE len(links) > 0) AS links, bool_or(is_blog) AS is_blog, "
+    + ", ".join(
+        f"arg_max({c}, _seq) AS {c}" for c in ("source", "source_file", "file_key", "record", "ingested_at")
+    )
+    + " FROM _account_batch GROUP BY platform, id"
 )
 
 
@@ -216,20 +236,29 @@ class Store:
         """
         return self.write_tables(batch.to_tables(), replace)
 
-    def write_tables(self, tables: BatchTables, replace: bool = False) -> BatchCounts:
-        """Write a batch already turned into Arrow tables (possibly in another process)."""
+    def write_tables(self, parts: BatchTables | list[BatchTables], replace: bool = False) -> BatchCounts:
+        """Write batches already turned into Arrow tables (possibly in other processes).
+
+        A list is written in ONE transaction, each table concatenated into one statement:
+        commits and statements cost far more than a few thousand rows.
+        """
+        parts = parts if isinstance(parts, list) else [parts]
         conflict = "" if not replace else "OR REPLACE "
         keep_first = "" if replace else " ON CONFLICT DO NOTHING"
-        counts = BatchCounts(posts_duplicate=tables.duplicates_in_batch)
+        counts = BatchCounts(posts_duplicate=sum(p.duplicates_in_batch for p in parts))
         now = datetime.now(UTC)
+        posts = _concat([p.posts for p in parts])
+        accounts = _concat([p.accounts for p in parts])
+        edges = _concat([p.edges for p in parts])
+        quarantine = _concat([p.quarantine for p in parts])
         con = self.con
         with self.transaction():
-            if tables.posts is not None:
-                con.register("_post_batch", _stamped(tables.posts, "ingested_at", now))
+            if posts is not None:
+                con.register("_post_batch", _stamped(posts, "ingested_at", now))
                 (inserted,) = _one(
                     con.execute(f"INSERT {conflict}INTO posts BY NAME SELECT * FROM _post_batch{keep_first}")
                 )
-                if not replace and tables.has_deleted:
+                if not replace and any(p.has_deleted for p in parts):
                     # A later sighting that a post was deleted wins over the first copy.
                     _one(
                         con.execute(
@@ -239,36 +268,39 @@ class Store:
                     )
                 con.unregister("_post_batch")
                 counts.posts_new = inserted
-                counts.posts_duplicate += tables.posts.num_rows - inserted
-            if tables.accounts is not None:
+                counts.posts_duplicate += posts.num_rows - inserted
+            if accounts is not None:
                 before = _count(con, "accounts")
-                con.register("_account_batch", _stamped(tables.accounts, "ingested_at", now))
+                stamped = _stamped(accounts, "ingested_at", now)
+                stamped = stamped.append_column("_seq", pa.array(range(stamped.num_rows), pa.int64()))
+                con.register("_account_batch", stamped)
                 _one(
                     con.execute(
-                        "INSERT INTO accounts BY NAME SELECT * FROM _account_batch "
-                        f"ON CONFLICT (platform, id) DO UPDATE SET {_ACCOUNT_UPDATE}"
+                        f"INSERT INTO accounts BY NAME {_ACCOUNT_MERGE} "
+                        f"ON CONFLICT (platform, id) DO UPDATE SET {_ACCOUNT_UPDATE} WHERE {_ACCOUNT_CHANGED}"
                     )
                 )
                 con.unregister("_account_batch")
                 counts.accounts_new = _count(con, "accounts") - before
-            if tables.edges is not None:
-                con.register("_edge_batch", _stamped(tables.edges, "ingested_at", now))
+            if edges is not None:
+                con.register("_edge_batch", _stamped(edges, "ingested_at", now))
                 (counts.edges_new,) = _one(
                     con.execute(f"INSERT {conflict}INTO edges BY NAME SELECT * FROM _edge_batch{keep_first}")
                 )
                 con.unregister("_edge_batch")
-            if tables.quarantine is not None:
-                con.register("_q_batch", _stamped(tables.quarantine, "quarantined_at", now))
+            if quarantine is not None:
+                con.register("_q_batch", _stamped(quarantine, "quarantined_at", now))
                 (counts.quarantined,) = _one(
                     con.execute(
                         "INSERT INTO quarantine BY NAME SELECT * FROM _q_batch ON CONFLICT DO NOTHING"
                     )
                 )
                 con.unregister("_q_batch")
+            last = parts[-1]
             _one(
                 con.execute(
                     "UPDATE files SET records = ?, last_ingested_at = now() WHERE file_key = ?",
-                    [tables.last_record, tables.file_key],
+                    [last.last_record, last.file_key],
                 )
             )
         return counts
@@ -292,6 +324,13 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table."""
         return self.con.sql(sql, params=params or None).to_arrow_table()
+
+
+def _concat(tables: list[pa.Table | None]) -> pa.Table | None:
+    present = [t for t in tables if t is not None and t.num_rows]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else pa.concat_tables(present)
 
 
 def _stamped(table: pa.Table, column: str, when: datetime) -> pa.Table:
