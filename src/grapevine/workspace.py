@@ -21,6 +21,7 @@ from grapevine.analyzers.tracking import (
 )
 from grapevine.brands import brand_sentiment
 from grapevine.config import DEFAULT_WORKSPACE, Settings, load_settings
+from grapevine.conversations import list_conversations, list_thread_problems, thread_tree, update_threads
 from grapevine.errors import GrapevineError, IngestError
 from grapevine.ingest import FileSummary, ProgressCallback, ingest_files, remap_archive, resolve_inputs
 from grapevine.plugins import Registry, default_registry
@@ -28,7 +29,7 @@ from grapevine.store import Store
 
 __all__ = ["Workspace", "open_workspace"]
 
-EXPORT_TABLES = ("posts", "accounts", "edges", "quarantine")
+EXPORT_TABLES = ("posts", "accounts", "edges", "quarantine", "post_threads", "conversations")
 EXPORT_FORMATS = ("parquet", "jsonl", "csv")
 
 
@@ -165,6 +166,24 @@ class Workspace:
         :mod:`grapevine.brands`.
         """
         return brand_sentiment(self.store, brand, since, until, model)
+
+    # -- conversations -------------------------------------------------------------------
+
+    def update_threads(self, full: bool = False) -> dict[str, Any]:
+        """Thread posts ingested since the last run into reply trees (``full`` rebuilds all)."""
+        return update_threads(self.store, full=full)
+
+    def thread(self, post_id: str, platform: str | None = None) -> dict[str, Any]:
+        """The reply tree holding ``post_id`` as nested dicts, each turn with its sentiment and emotion."""
+        return thread_tree(self.store, post_id, platform=platform)
+
+    def conversations(self, **filters: Any) -> list[dict[str, Any]]:
+        """Conversations with their metrics (see :func:`grapevine.conversations.list_conversations`)."""
+        return list_conversations(self.store, **filters)
+
+    def thread_problems(self, reason: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Self-replies, reply cycles and parents newer than their child, as found while threading."""
+        return list_thread_problems(self.store, reason=reason, limit=limit)
 
     # -- reading -------------------------------------------------------------------------
 

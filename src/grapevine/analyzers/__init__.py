@@ -1,4 +1,4 @@
-"""Analyzers enrich the store after each import: tracked-query matches, sentiment, emotion.
+"""Analyzers enrich the store after each import: reply threads, tracked-query matches, sentiment, emotion.
 
 An analyzer is an object with a ``name`` and ``run(store, **options) -> dict`` that only does
 work for posts it has not seen yet (incremental) and records the version of whatever model it
@@ -16,7 +16,7 @@ from grapevine.analyzers.tracking import update_matches
 if TYPE_CHECKING:
     from grapevine.store import Store
 
-__all__ = ["Analyzer", "EmotionAnalyzer", "SentimentAnalyzer", "TrackingAnalyzer"]
+__all__ = ["Analyzer", "EmotionAnalyzer", "SentimentAnalyzer", "ThreadingAnalyzer", "TrackingAnalyzer"]
 
 
 class Analyzer:
@@ -36,6 +36,18 @@ class TrackingAnalyzer(Analyzer):
 
     def run(self, store: Store, **options: Any) -> dict[str, Any]:
         return {"new_matches": update_matches(store)}
+
+
+class ThreadingAnalyzer(Analyzer):
+    """Threads new posts into reply trees; a late parent joins the trees waiting for it."""
+
+    name = "threading"
+    order = 5
+
+    def run(self, store: Store, **options: Any) -> dict[str, Any]:
+        from grapevine.conversations import update_threads
+
+        return update_threads(store)
 
 
 class SentimentAnalyzer(Analyzer):

@@ -12,6 +12,7 @@ from grapevine.errors import GrapevineError
 
 # Importing the families registers their commands on ``cli``.
 from grapevine.cli import data as _data  # noqa: F401  isort: skip
+from grapevine.cli import conversations as _conversations  # noqa: F401  isort: skip
 from grapevine.cli import text as _text  # noqa: F401  isort: skip
 from grapevine.cli import world as _world  # noqa: F401  isort: skip
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from grapevine.conversations._schema import migrate_conversations
+
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 
 
@@ -158,6 +160,7 @@ CREATE TABLE post_emotion (
 MIGRATIONS: list[Migration] = [
     Migration(1, "core tables: files, posts, accounts, edges, quarantine", _sql(_CORE)),
     Migration(2, "text: tracked queries and their matches, sentiment and emotion scores", _sql(_TEXT)),
+    Migration(3, "conversations: reply trees, their metrics and threading problems", migrate_conversations),
 ]
 
 
