@@ -70,8 +70,9 @@ def brand_sentiment(
     )
     counts = {row[0]: row[1:] for row in rows}
     confusion = None
-    if version is not None and version.startswith("sentiment-fast"):
-        confusion = load_model("sentiment", "fast").confusion
+    if version is not None:
+        # correct with the confusion of the model that produced these labels
+        confusion = load_model("sentiment", "accurate" if "-accurate" in version else "fast").confusion
     result = []
     for name in tracks:
         mentions, negative, neutral, positive = counts.get(name, (0, 0, 0, 0))
