@@ -110,29 +110,27 @@ def update_matches(store: Store, names: list[str] | None = None) -> dict[str, in
                 f"SELECT ? AS track, platform, id FROM posts WHERE ingested_at <= ?{_since(watermark)} AND ({expression})"
             )
             params += [name, latest, *([watermark] if watermark is not None else []), *query_params]
+        names = [name for name, _ in tracks]
         with store.transaction() as con:
-            before = dict(
-                con.execute(
-                    "SELECT track, count(*) FROM track_matches WHERE track IN (SELECT unnest(?)) GROUP BY track",
-                    [[name for name, _ in tracks]],
-                ).fetchall()
-            )
+            before = _match_counts(con, names)
             con.execute(
                 "INSERT INTO track_matches " + " UNION ALL ".join(parts) + " ON CONFLICT DO NOTHING", params
             ).fetchall()
-            after = dict(
-                con.execute(
-                    "SELECT track, count(*) FROM track_matches WHERE track IN (SELECT unnest(?)) GROUP BY track",
-                    [[name for name, _ in tracks]],
-                ).fetchall()
-            )
+            after = _match_counts(con, names)
             con.execute(
-                "UPDATE tracks SET matched_through = ? WHERE name IN (SELECT unnest(?))",
-                [latest, [name for name, _ in tracks]],
+                "UPDATE tracks SET matched_through = ? WHERE name IN (SELECT unnest(?))", [latest, names]
             ).fetchall()
         for name, _ in tracks:
             added[name] = after.get(name, 0) - before.get(name, 0)
     return added
+
+
+def _match_counts(con: Any, names: list[str]) -> dict[str, int]:
+    """Stored matches per tracked query, for the queries named."""
+    rows = con.execute(
+        "SELECT track, count(*) FROM track_matches WHERE track IN (SELECT unnest(?)) GROUP BY track", [names]
+    ).fetchall()
+    return dict(rows)
 
 
 def _since(watermark: datetime | None) -> str:

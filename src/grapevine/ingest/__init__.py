@@ -27,7 +27,7 @@ from grapevine.ingest._files import (
     read_sample,
     resolve_inputs,
 )
-from grapevine.ingest._parallel import ChunkResult, iter_line_chunks, map_chunk, worker_pool
+from grapevine.ingest._parallel import ChunkResult, iter_line_chunks, map_chunk, mapping_failure, worker_pool
 from grapevine.ingest._remap import remap_archive
 from grapevine.plugins import Registry
 from grapevine.sources.base import BadRecord, Source, SourceError
@@ -267,17 +267,12 @@ class _Importer:
                 try:
                     mapped = source.map(record)
                 except Exception as exc:  # any mapping failure quarantines this record only
-                    reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                    reason = mapping_failure(exc)
                     self._problem(
                         summary, batch, writer, display, numbering, record.number, reason, record.raw
                     )
                 else:
-                    if mapped.posts:
-                        batch.add_posts(mapped.posts, record.number)
-                    if mapped.accounts:
-                        batch.add_accounts(mapped.accounts, record.number)
-                    if mapped.edges:
-                        batch.add_edges(mapped.edges, record.number)
+                    batch.add_mapped(mapped, record.number)
             if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or records_in_batch >= BATCH_RECORDS:
                 writer.submit(batch)
                 batch = Batch(source.name, display, file_key)

@@ -23,7 +23,7 @@ from typing import IO
 from grapevine.sources.base import BadRecord, Source
 from grapevine.store import Batch, BatchTables
 
-__all__ = ["ChunkResult", "iter_line_chunks", "map_chunk", "worker_pool"]
+__all__ = ["ChunkResult", "iter_line_chunks", "map_chunk", "mapping_failure", "worker_pool"]
 
 CHUNK_BYTES = 4 << 20
 
@@ -56,6 +56,12 @@ def iter_line_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Itera
         first_line += chunk.count(b"\n")
 
 
+def mapping_failure(exc: Exception) -> str:
+    """The quarantine reason for an exception raised by ``map``: MappingError and other
+    ValueErrors carry their own message; anything else is named, since it is likely a bug."""
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+
+
 def map_chunk(source: Source, first_line: int, data: bytes, path: str, file_key: str) -> ChunkResult:
     """Read and map one chunk (in a worker); line numbers are those of the whole file."""
     gc.disable()  # short-lived acyclic objects only, as in the serial path
@@ -74,16 +80,11 @@ def map_chunk(source: Source, first_line: int, data: bytes, path: str, file_key:
         try:
             mapped = source.map(record)
         except Exception as exc:  # any mapping failure quarantines this record only
-            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            reason = mapping_failure(exc)
             first_problem = first_problem or f"{path}:line {number}: {reason}"
             batch.add_quarantine(number, "line", reason, record.raw)
             continue
-        if mapped.posts:
-            batch.add_posts(mapped.posts, number)
-        if mapped.accounts:
-            batch.add_accounts(mapped.accounts, number)
-        if mapped.edges:
-            batch.add_edges(mapped.edges, number)
+        batch.add_mapped(mapped, number)
     return ChunkResult(read, first_problem, batch.to_tables())
 
 

@@ -41,9 +41,7 @@ def remap_archive(store: Store, registry: Registry, source_name: str | None = No
                 except Exception:  # still unmappable: it stays in quarantine
                     totals["failed"] += 1
                     continue
-                batch.add_posts(mapped.posts, record.number)
-                batch.add_accounts(mapped.accounts, record.number)
-                batch.add_edges(mapped.edges, record.number)
+                batch.add_mapped(mapped, record.number)
                 batch.last_record = record.number
                 if len(batch.posts) + len(batch.edges) >= BATCH_ROWS:
                     totals["posts"] += len(batch.posts)

@@ -22,6 +22,7 @@ __all__ = [
     "extract_hashtags",
     "extract_links",
     "extract_mentions",
+    "first_by_id",
     "html_links",
     "html_to_text",
     "iter_json_lines",
@@ -171,6 +172,14 @@ def require(mapping: Any, key: str, what: str = "record") -> Any:
     if value is None:
         raise MappingError(f"{what} field {key!r} is null")
     return value
+
+
+def first_by_id(items: list[Any]) -> list[Any]:
+    """Drop repeated ids (one batch may not upsert a row twice), keeping the first of each."""
+    unique: dict[str, Any] = {}
+    for item in items:
+        unique.setdefault(item.id, item)
+    return list(unique.values())
 
 
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")

@@ -44,7 +44,7 @@ from grapevine.sources._atproto import (
     parse_at_datetime,
     split_at_uri,
 )
-from grapevine.sources._common import as_int, extract_links, json_sample_kind
+from grapevine.sources._common import as_int, extract_links, first_by_id, json_sample_kind
 from grapevine.sources._jsonrecords import iter_json_records
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
@@ -515,14 +515,6 @@ def map_interaction(interaction: Any, out: Mapped) -> None:
     map_response(body, out, strict=False)
 
 
-def _first_by_id(items: list[Any]) -> list[Any]:
-    """Drop repeated ids (one batch may not upsert a row twice), keeping the first of each."""
-    unique: dict[str, Any] = {}
-    for item in items:
-        unique.setdefault(item.id, item)
-    return list(unique.values())
-
-
 class BlueskySource(Source):
     """Bluesky payloads: AppView API responses, repository records, Jetstream events, cassettes."""
 
@@ -566,7 +558,7 @@ class BlueskySource(Source):
         except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
             raise MappingError(f"malformed Bluesky payload: {type(exc).__name__}: {exc}") from exc
         if len(out.posts) > 1:
-            out.posts = _first_by_id(out.posts)
+            out.posts = first_by_id(out.posts)
         if len(out.accounts) > 1:
-            out.accounts = _first_by_id(out.accounts)
+            out.accounts = first_by_id(out.accounts)
         return out

@@ -38,7 +38,7 @@ from typing import IO, Any, ClassVar
 from urllib.parse import urlsplit
 
 from grapevine.models import Account, Edge, Mapped, Post
-from grapevine.sources._common import as_int, json_sample_kind, parse_datetime
+from grapevine.sources._common import as_int, first_by_id, json_sample_kind, parse_datetime
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
 from grapevine.sources._jsonrecords import iter_json_records
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
@@ -332,14 +332,6 @@ def map_interaction(interaction: Any, out: Mapped) -> None:
     map_entity(body, out, strict=False, deleted=deleted)
 
 
-def _first_by_id(items: list[Any]) -> list[Any]:
-    """Drop repeated ids (one batch may not upsert a row twice), keeping the first of each."""
-    unique: dict[str, Any] = {}
-    for item in items:
-        unique.setdefault(item.id, item)
-    return list(unique.values())
-
-
 class MastodonSource(Source):
     """Mastodon REST API payloads: JSON Lines of statuses, whole API responses or cassettes."""
 
@@ -386,6 +378,6 @@ class MastodonSource(Source):
             raise
         except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
             raise MappingError(f"malformed Mastodon payload: {type(exc).__name__}: {exc}") from exc
-        out.posts = _first_by_id(out.posts)
-        out.accounts = _first_by_id(out.accounts)
+        out.posts = first_by_id(out.posts)
+        out.accounts = first_by_id(out.accounts)
         return out

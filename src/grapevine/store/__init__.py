@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from grapevine.models import Account, Edge, Post
+from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table
 from grapevine.store.schema import migrate
 
@@ -74,6 +74,15 @@ class Batch:
             self.edges.append(edge)
             self.edge_seqs.append(seq)
             self.edge_prov.add(self.source, self.path, self.file_key, record)
+
+    def add_mapped(self, mapped: Mapped, record: int) -> None:
+        """Add everything one record mapped to."""
+        if mapped.posts:
+            self.add_posts(mapped.posts, record)
+        if mapped.accounts:
+            self.add_accounts(mapped.accounts, record)
+        if mapped.edges:
+            self.add_edges(mapped.edges, record)
 
     def add_quarantine(self, record: int, numbering: str, reason: str, raw: bytes) -> None:
         self.quarantine.append((record, numbering, reason, raw))
