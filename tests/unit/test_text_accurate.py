@@ -19,8 +19,8 @@ pytest.importorskip("tokenizers", reason="the accurate tier needs tokenizers")
 MAX_MB = 25
 # The targets are emotion macro-F1 >= 0.76 and sentiment macro-recall >= 0.70 on the hidden
 # test split; these floors are what the shipped models reach on TweetEval val, so a regression fails.
-EMOTION_VAL_MACRO_F1 = 0.73  # shipped: 0.742
-SENTIMENT_VAL_MACRO_RECALL = 0.69  # shipped: 0.702 (int8 kernels differ a hair across CPUs)
+EMOTION_VAL_MACRO_F1 = 0.755  # shipped: 0.7634
+SENTIMENT_VAL_MACRO_RECALL = 0.72  # shipped: 0.731 (int8 kernels differ a hair across CPUs)
 
 
 def shipped(task: str) -> bool:
@@ -52,7 +52,7 @@ def test_missing_model_raises_file_not_found_with_how_to_build(tmp_path: Path) -
 def test_emotion_model_loads_and_predicts() -> None:
     require("emotion")
     model = load_model("emotion", "accurate")
-    assert model.version == "emotion-accurate-1"
+    assert model.version == "emotion-accurate-2"
     assert model.labels == ("anger", "joy", "optimism", "sadness")
     texts = [
         "I am so furious with this company, absolutely disgusting service #angry",
