@@ -13,6 +13,9 @@ Table 2 estimates the weighted-cascade reach of NetHEPT's 50 highest-degree auth
 The first grapevine call after an install compiles the numba kernels (cached on disk after);
 the timings below come after a warm-up and the warm-up time is printed apart.
 
+Table 3 times Leiden against networkx's Louvain (modularity of each) and betweenness, exact and
+from 500 sampled sources, on ego-Facebook.
+
 Example: python benchmarks/graph.py --data ../shared/data --repeat 2
 """
 
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from grapevine.graph import build_graph, degree, pagerank
+from grapevine.graph import betweenness, build_graph, degree, leiden, pagerank
 from grapevine.reach import expected_spread, monte_carlo_spread
 
 DAMPING = 0.85
@@ -64,6 +67,8 @@ def main() -> None:
     pagerank_table(small_src, small_dst, args.repeat, with_igraph=not args.skip_igraph, with_networkx=True)
     print(f"\nTable 2: reach, RR sets vs Monte Carlo ({numba.get_num_threads()} threads each)")
     reach_table(args.data / "graphs", args.repeat)
+    print("\nTable 3: communities and betweenness on ego-Facebook (4,039 nodes, 88,234 edges)")
+    communities_table(args.data / "graphs")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory {peak:,.0f} MB; load average {os.getloadavg()[0]:.1f} at the end")
 
@@ -256,6 +261,31 @@ def reach_table(graphs: Path, repeat: int) -> None:
         )
 
 
+def communities_table(graphs: Path) -> None:
+    """Leiden (grapevine) vs networkx's Louvain, and betweenness exact and from 500 sources."""
+    import networkx as nx
+
+    from grapevine.graph import modularity
+
+    edges = pd.read_csv(graphs / "facebook_combined.txt", sep=" ", header=None).to_numpy()
+    g = build_graph(edges[:, 0], edges[:, 1], directed=False)
+    G = nx.Graph(edges.tolist())
+    rows = []
+    seconds, found = _timed(lambda: leiden(g, seed=1), 1)
+    rows.append(("grapevine leiden", seconds, f"modularity {modularity(g, found):.4f}"))
+    seconds, parts = _timed(lambda: nx.community.louvain_communities(G, seed=1), 1)
+    rows.append(("networkx louvain", seconds, f"modularity {nx.community.modularity(G, parts):.4f}"))
+    seconds, exact = _timed(lambda: betweenness(g), 1)
+    rows.append(("grapevine betweenness, exact", seconds, ""))
+    seconds, sampled = _timed(lambda: betweenness(g, k=500, seed=1), 1)
+    error = np.abs(sampled - exact).sum() / exact.sum()
+    rows.append(("grapevine betweenness, k=500", seconds, f"relative L1 error {error:.3f}"))
+    seconds, _ = _timed(lambda: nx.betweenness_centrality(G, k=500, seed=1), 1)
+    rows.append(("networkx betweenness, k=500", seconds, ""))
+    for name, took, note in rows:
+        print(f"  {name:<32} {took:8.3f} s  {note}")
+
+
 def _timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     best, result = np.inf, None
     for _ in range(repeat):
@@ -278,6 +308,8 @@ def _warm_up() -> None:
     weighted = build_graph([0, 1, 2], [1, 2, 0], [0.1, 0.2, 0.3])
     expected_spread(weighted, [0], "ic", samples=100, seed=0)
     monte_carlo_spread(weighted, [0], "ic", runs=10, seed=0)
+    leiden(build_graph([0, 1, 2, 3], [1, 2, 0, 0], directed=False), seed=0)
+    betweenness(small)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import click
 
+from grapevine.care.inbox import inbox_summary
 from grapevine.cli._output import render_table
 from grapevine.overview import overview
+from grapevine.people import people_summary
 from grapevine.workspace import Workspace, open_workspace
 
 
@@ -57,6 +59,7 @@ def show(ws: Workspace) -> None:
         for r in ws.brand_sentiment()
     ]
     click.echo(render_table(rows) + "\n")
+    show_people(ws, "acme")
     for title, key in (
         ("Most followed accounts", "most_followed"),
         ("Top hashtags", "top_hashtags"),
@@ -64,6 +67,35 @@ def show(ws: Workspace) -> None:
     ):
         click.secho(title, bold=True)
         click.echo(render_table(found[key]) + "\n")
+    click.secho("Customer-care inbox: who needs an answer first, and why", bold=True)
+    click.echo(inbox_summary(ws) + "\n")
+
+
+def show_people(ws: Workspace, brand: str) -> None:
+    """The top influencers for one brand, why the first scores what it does, and their joint reach."""
+    summary = people_summary(ws, brand, top=5)
+    if not summary["top"]:
+        return
+    click.secho(f"Top people for {brand}, by influence (0-100, formula in docs/influence.md)", bold=True)
+    columns = ("handle", "platform", "mentions", "positive_share", "reachable", "reach", "influence")
+    rows = [{k: r.get(k) for k in columns} for r in summary["top"]]
+    for row in rows:
+        share = row["positive_share"]
+        row["positive_share"] = "n/a" if share is None else f"{share:.0%}"
+    click.echo(render_table(rows))
+    click.echo(f"\nWhy {summary['top'][0]['handle']} ranks first:\n{summary['explanation']}")
+    reach, seen = summary["reach"], summary["audience"]
+    if reach:
+        click.echo(
+            f"\nIf the top five post the same message: {reach['expected_spread']:.1f} people expected to see it "
+            f"(95% interval {reach['low']:.1f}-{reach['high']:.1f}; weighted cascade on the {reach['graph']} graph)."
+        )
+    if seen:
+        click.echo(
+            f"Their audience: {seen['audience']} distinct followers (the follower counts sum to "
+            f"{seen['followers_sum']}), {seen['two_hop']} people within two hops."
+        )
+    click.echo()
 
 
 def main(world: str, path: str) -> None:

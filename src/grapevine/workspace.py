@@ -273,6 +273,40 @@ class Workspace:
         os.replace(tmp, out)  # never leave a half-written export under the final name
         return int(self.store.run(f"SELECT count(*) FROM {table}")[0][0])
 
+    # -- customer care (grapevine.care) ----------------------------------------------------
+
+    def inbox(self, brand: str | None = None, limit: int | None = 20, **options: Any) -> list[dict[str, Any]]:
+        """Brand conversations needing attention, highest priority first (see :mod:`grapevine.care.inbox`)."""
+        from grapevine.care.inbox import inbox
+
+        return inbox(self.store, brand=brand, limit=limit, **options)
+
+    def brand_accounts(self, infer: bool = True) -> list[dict[str, Any]]:
+        """The accounts that speak for each brand, with their origin (explicit, query, inferred)."""
+        from grapevine.care import list_brand_accounts
+
+        return list_brand_accounts(self.store, infer=infer)
+
+    # -- people (grapevine.people) ---------------------------------------------------------
+
+    def people(self, brand: str | None = None, **options: Any) -> list[dict[str, Any]]:
+        """One row per person: brand numbers, reachability, reach, influence (see :func:`grapevine.people.people_table`)."""
+        from grapevine.people import people_table
+
+        return people_table(self.store, brand=brand, **options)
+
+    def person(self, ref: str, brand: str | None = None, explain: bool = False) -> dict[str, Any]:
+        """One person across platforms, with links, channels, brands, audience and influence."""
+        from grapevine.people import person_profile
+
+        return person_profile(self.store, ref, brand=brand, explain=explain)
+
+    def audience(self, refs: Iterable[str]) -> dict[str, Any]:
+        """The de-duplicated and two-hop audience of the people named by ``refs`` (handles or person ids)."""
+        from grapevine.people import audience, person_of
+
+        return audience(self.store, [person_of(self.store, ref) for ref in refs])
+
 
 def _timestamp(value: datetime | str) -> str:
     if isinstance(value, datetime):

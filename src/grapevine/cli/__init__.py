@@ -13,8 +13,11 @@ from grapevine.errors import GrapevineError
 # Importing the families registers their commands on ``cli``.
 from grapevine.cli import data as _data  # noqa: F401  isort: skip
 from grapevine.cli import conversations as _conversations  # noqa: F401  isort: skip
+from grapevine.cli import care as _care  # noqa: F401  isort: skip
 from grapevine.cli import text as _text  # noqa: F401  isort: skip
 from grapevine.cli import world as _world  # noqa: F401  isort: skip
+from grapevine.cli import people as _people  # noqa: F401  isort: skip
+from grapevine.cli import graph as _graph  # noqa: F401  isort: skip
 
 __all__ = ["AppContext", "cli", "main"]
 

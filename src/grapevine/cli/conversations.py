@@ -8,9 +8,10 @@ from typing import Any
 import click
 import orjson
 
+from grapevine.care import LEVELS
 from grapevine.cli._app import AppContext, cli, pass_app
 from grapevine.cli._output import echo_rows, format_option
-from grapevine.conversations import SORTS, list_conversations, thread_tree
+from grapevine.conversations import SORTS, list_conversations, list_thread_problems, thread_tree
 
 MAX_INDENT = 24  # tree levels drawn with indentation; deeper ones show their depth instead
 LIST_COLUMNS = (
@@ -23,6 +24,9 @@ LIST_COLUMNS = (
     "started_at",
     "duration",
     "complete",
+    "brand",
+    "worst_state",
+    "unanswered_customers",
     "root_author",
     "root_text",
 )
@@ -118,6 +122,10 @@ def _turn(node: dict[str, Any]) -> str:
 )
 @click.option("--until", help="Only conversations that started before this date.")
 @click.option("--platform", help="Only this platform.")
+@click.option("--brand", help="Only conversations with this brand (see `grapevine brand-accounts list`).")
+@click.option(
+    "--state", type=click.Choice(list(LEVELS)), help="Only those where a customer is in this state."
+)
 @click.option(
     "--min-turns", type=int, default=2, show_default=True, help="Leave out smaller ones (1: every post)."
 )
@@ -136,6 +144,8 @@ def conversations(
     since: str | None,
     until: str | None,
     platform: str | None,
+    brand: str | None,
+    state: str | None,
     min_turns: int,
     sort: str,
     limit: int,
@@ -144,11 +154,13 @@ def conversations(
     """List conversations with their participants, turns, depth, breadth and duration.
 
     Conversations are threaded from the reply fields of every platform as posts arrive; an
-    incomplete one (complete = false) has replies whose parent is not in the workspace.
+    incomplete one (complete = false) has replies whose parent is not in the workspace. Brand
+    conversations add whether and how fast the brand answered, customers left unanswered and
+    the worst customer state.
 
     \b
     Example:
-        grapevine conversations --since 2024-03-01 --sort turns --format csv
+        grapevine conversations --brand acme --state angry --sort turns --format csv
     """
     rows = list_conversations(
         app.workspace().store,
@@ -158,6 +170,8 @@ def conversations(
         min_turns=min_turns,
         sort=sort,
         limit=limit or None,
+        brand=brand,
+        state=state,
     )
     if fmt == "table":
         for row in rows:
@@ -165,6 +179,27 @@ def conversations(
         echo_rows(rows, fmt, LIST_COLUMNS)
     else:
         echo_rows(rows, fmt)
+
+
+@cli.command("thread-problems")
+@click.option(
+    "--reason",
+    type=click.Choice(["self_reply", "reply_cycle", "parent_newer"]),
+    help="Only problems of this kind.",
+)
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many (0: all).")
+@format_option()
+@pass_app
+def thread_problems(app: AppContext, reason: str | None, limit: int, fmt: str) -> None:
+    """List posts whose reply fields could not be taken at their word, and what was done.
+
+    A post replying to itself, a reply cycle (cut at one edge) or a reply older than its parent.
+
+    \b
+    Example:
+        grapevine thread-problems --reason reply_cycle --format json
+    """
+    echo_rows(list_thread_problems(app.workspace().store, reason=reason, limit=limit or None), fmt)
 
 
 def _duration(seconds: float | None) -> str:

@@ -134,6 +134,8 @@ def list_conversations(
     sort: str = "recent",
     limit: int | None = None,
     refresh: bool = True,
+    brand: str | None = None,
+    state: str | None = None,
 ) -> list[dict[str, Any]]:
     """Conversations with their metrics, most recently active first.
 
@@ -144,11 +146,22 @@ def list_conversations(
     ``depth``, ``breadth``, ``started_at``, ``ended_at``, ``duration_s``, ``complete``,
     ``missing`` (placeholders), ``root_stored``, ``quotes_out``, ``quotes_in``, and the root
     post's ``root_author`` and ``root_text`` (None when the root is not stored).
+
+    Brand conversations (see :mod:`grapevine.care`) also have ``brand``, ``brand_answered``,
+    ``first_response_s`` (the brand's quickest first answer to a customer), ``brand_turns``,
+    ``customers``, ``unanswered_customers`` (customers whose latest turns have no brand answer)
+    and ``worst_state``; None elsewhere. ``brand`` keeps one brand's conversations, ``state``
+    those where some customer is in that state (angry, frustrated, neutral, satisfied).
     """
+    from grapevine.care import LEVELS, refresh_care  # care builds on this module
+
+    if state is not None and state not in LEVELS:
+        raise GrapevineError(f"unknown state {state!r}; expected one of {', '.join(LEVELS)}")
     if sort not in SORTS:
         raise GrapevineError(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}")
     if refresh:
         refresh_threads(store)
+        refresh_care(store)
     where: list[str] = ["turns >= ?"]
     params: list[Any] = [int(min_turns)]
     if since is not None:
@@ -160,6 +173,18 @@ def list_conversations(
     if platform:
         where.append("platform = ?")
         params.append(platform)
+    care_where: list[str] = []
+    if brand:
+        care_where.append("lower(brand) = lower(?)")
+        params.append(brand)
+    if state:
+        care_where.append("list_contains(states, ?)")
+        params.append(state)
+    if care_where:
+        where.append(
+            f"(platform, conversation_key) IN (SELECT (platform, conversation_key) FROM ({_CARE}) "
+            f"WHERE {' AND '.join(care_where)})"
+        )
     order = f"ORDER BY {SORTS[sort]}, platform, conversation_key"
     chosen = (
         "SELECT platform, conversation_key, turns, participants, depth, breadth, started_at, ended_at, "
@@ -169,11 +194,26 @@ def list_conversations(
     if limit is not None:
         chosen += f" LIMIT {int(limit)}"
     sql = (
-        "SELECT c.*, coalesce(p.author_handle, p.author_id) AS root_author, p.text AS root_text "
+        "SELECT c.*, coalesce(p.author_handle, p.author_id) AS root_author, p.text AS root_text, "
+        "k.brand, k.brand_answered, k.first_response_s, k.brand_turns, k.customers, k.unanswered_customers, "
+        "k.worst_state "
         f"FROM ({chosen}) c LEFT JOIN posts p ON p.platform = c.platform AND p.id = c.conversation_key "
+        f"LEFT JOIN ({_CARE}) k ON k.platform = c.platform AND k.conversation_key = c.conversation_key "
         f"{order}"
     )
     return store.query(sql, params).to_pylist()
+
+
+# One row per brand conversation, from the customer rows of grapevine.care.
+_CARE = (
+    "SELECT platform, conversation_key, any_value(brand) AS brand, bool_or(answered) AS brand_answered, "
+    "min(first_response_s) AS first_response_s, max(brand_turns) AS brand_turns, count(*) AS customers, "
+    "count(unanswered_since) AS unanswered_customers, "
+    "['satisfied', 'neutral', 'frustrated', 'angry']"
+    "[max(list_position(['satisfied', 'neutral', 'frustrated', 'angry'], state))] AS worst_state, "
+    "list(DISTINCT state) AS states "
+    "FROM care_customers GROUP BY platform, conversation_key"
+)
 
 
 def list_thread_problems(

@@ -19,6 +19,8 @@ Edge meanings, all ``src -> dst`` with src paying attention to dst (influence fl
 Derived edges weigh the number of interactions between the pair; self-interactions (a thread
 replying to itself) and deleted posts are left out. ``since``/``until`` bound the posts'
 ``created_at``; stored edges without a date (most follow lists) are kept whatever the window.
+``exclude_posts`` leaves chosen posts out of the derived edges (the influence score card drops
+burst copies and bot reposts that way).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ __all__ = ["INTERACTION_KINDS", "graph_from_store"]
 INTERACTION_KINDS = ("reply", "mention", "repost", "quote")
 _SEPARATOR = "\x1f"  # joins platform and id into one key; never part of a platform name
 
-_POSTS = "SELECT * FROM posts WHERE NOT deleted AND author_id IS NOT NULL{where}"
+_POSTS = "SELECT * FROM posts{anti} WHERE NOT deleted AND author_id IS NOT NULL{where}"
+_EXCLUDED = "_grapevine_excluded_posts"  # the name ``exclude_posts`` is registered under, per call
 
 _DERIVED = {
     "reply": "SELECT platform, author_id AS src, reply_to_author_id AS dst FROM p "
@@ -68,6 +71,8 @@ def graph_from_store(
     until: datetime | str | None = None,
     weights: Mapping[str, float] | None = None,
     duplicates: Duplicates = "keep",
+    exclude_posts: pa.Table | None = None,
+    track: str | None = None,
 ) -> Graph:
     """Build a directed graph of one relation from the store.
 
@@ -88,6 +93,12 @@ def graph_from_store(
         default; 0 leaves one out).
     duplicates : {"keep", "sum", "first", "last"}
         What to do with parallel stored edges; see :func:`~grapevine.graph.build_graph`.
+    exclude_posts : pyarrow.Table, optional
+        Posts (columns ``platform``, ``id``) whose replies, mentions, reposts and quotes are
+        left out of derived graphs.
+    track : str, optional
+        A tracked query's name: derived edges come only from posts matching it (the brand's
+        conversation), stored edges only between accounts that wrote such posts.
 
     Returns
     -------
@@ -95,8 +106,19 @@ def graph_from_store(
         Labels are a MultiIndex ``(platform, id)``; ``graph.kind`` is ``kind``.
     """
     connection = _connection(con)
-    sql, params = _edge_query(connection, kind, platform, since, until, weights)
-    table = connection.sql(sql, params=params or None).to_arrow_table()
+    sql, params = _edge_query(
+        connection, kind, platform, since, until, weights, exclude_posts is not None, track
+    )
+    if exclude_posts is not None:
+        missing = {"platform", "id"} - set(exclude_posts.column_names)
+        if missing:
+            raise GrapevineError(f"exclude_posts needs columns platform and id; missing {sorted(missing)}")
+        connection.register(_EXCLUDED, exclude_posts.select(["platform", "id"]))
+    try:
+        table = connection.sql(sql, params=params or None).to_arrow_table()
+    finally:
+        if exclude_posts is not None:
+            connection.unregister(_EXCLUDED)
     if table.num_rows == 0:
         empty = pd.MultiIndex.from_arrays([[], []], names=["platform", "id"])
         return build_graph([], [], None, labels=empty, kind=kind)
@@ -118,6 +140,11 @@ def graph_from_store(
     return build_graph(codes[:m], codes[m:], edge_weights, labels=labels, kind=kind, duplicates=duplicates)
 
 
+def _posts_sql(where: str, exclude: bool) -> str:
+    anti = f" ANTI JOIN {_EXCLUDED} USING (platform, id)" if exclude else ""
+    return _POSTS.format(anti=anti, where=where)
+
+
 def _connection(con: Any) -> duckdb.DuckDBPyConnection:
     store = getattr(con, "store", con)  # a Workspace holds a Store
     connection = getattr(store, "con", store)  # a Store holds a connection
@@ -133,12 +160,18 @@ def _edge_query(
     since: datetime | str | None,
     until: datetime | str | None,
     weights: Mapping[str, float] | None,
+    exclude: bool = False,
+    track: str | None = None,
 ) -> tuple[str, list[Any]]:
     """SQL giving ``platform, src, dst, weight`` rows ordered for stable node numbering."""
     where, params = "", []
     if platform is not None:
         where += " AND platform = ?"
         params.append(platform)
+    if track is not None:
+        tracks = {row[0] for row in con.execute("SELECT name FROM tracks").fetchall()}
+        if track not in tracks:
+            raise GrapevineError(f"no tracked query named {track!r}; see `grapevine track list`")
     window, window_params = "", []
     if since is not None:
         window += " AND created_at >= CAST(? AS TIMESTAMPTZ)"
@@ -147,6 +180,12 @@ def _edge_query(
         window += " AND created_at < CAST(? AS TIMESTAMPTZ)"
         window_params.append(str(until))
     if kind in _DERIVED or kind == "interaction":
+        if track is not None:
+            where += (
+                " AND EXISTS (SELECT 1 FROM track_matches m "
+                "WHERE m.track = ? AND m.platform = posts.platform AND m.id = posts.id)"
+            )
+            params.append(track)
         if kind == "interaction":
             factors = {name: 1.0 for name in INTERACTION_KINDS} | dict(weights or {})
             unknown = set(factors) - set(INTERACTION_KINDS)
@@ -163,7 +202,7 @@ def _edge_query(
         else:
             derived = f"SELECT platform, src, dst, 1.0 AS weight FROM ({_DERIVED[kind]})"
         sql = (
-            f"WITH p AS ({_POSTS.format(where=where + window)}) "
+            f"WITH p AS ({_posts_sql(where + window, exclude)}) "
             "SELECT platform, src, dst, sum(weight) AS weight "
             f"FROM ({derived}) WHERE src IS NOT NULL AND dst IS NOT NULL AND src <> dst "
             "GROUP BY platform, src, dst HAVING sum(weight) > 0 ORDER BY platform, src, dst"
@@ -174,8 +213,18 @@ def _edge_query(
         choices = sorted(known | {"follow", "influence", "interaction", *_DERIVED})
         raise GrapevineError(f"unknown graph kind {kind!r}; expected one of {', '.join(choices)}")
     dated = f" AND (created_at IS NULL OR ({window[5:]}))" if window else ""
+    voices = ""
+    if track is not None:
+        voices = (
+            " AND EXISTS (SELECT 1 FROM {speakers} s WHERE s.platform = edges.platform AND s.author_id = edges.src)"
+            " AND EXISTS (SELECT 1 FROM {speakers} s WHERE s.platform = edges.platform AND s.author_id = edges.dst)"
+        ).format(
+            speakers="(SELECT DISTINCT p.platform, p.author_id FROM posts p JOIN track_matches m "
+            "ON m.platform = p.platform AND m.id = p.id WHERE m.track = ?)"
+        )
+        window_params += [track, track]
     sql = (
         "SELECT platform, src, dst, weight FROM edges "
-        f"WHERE kind = ?{where}{dated} ORDER BY platform, src, dst, file_key, record, seq"
+        f"WHERE kind = ?{where}{dated}{voices} ORDER BY platform, src, dst, file_key, record, seq"
     )
     return sql, [kind, *params, *window_params]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from grapevine.care._schema import migrate_care
 from grapevine.conversations._schema import migrate_conversations
+from grapevine.people._schema import migrate_people
 
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 
@@ -161,6 +163,8 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "core tables: files, posts, accounts, edges, quarantine", _sql(_CORE)),
     Migration(2, "text: tracked queries and their matches, sentiment and emotion scores", _sql(_TEXT)),
     Migration(3, "conversations: reply trees, their metrics and threading problems", migrate_conversations),
+    Migration(4, "care: brand accounts, customer states and where they are heading", migrate_care),
+    Migration(5, "people: identity links, merges and splits, person ids, contact channels", migrate_people),
 ]
 
 
