@@ -7,7 +7,7 @@ DEMO_DIR ?= demo-data
 GRAPEVINE_DATA ?= $(abspath ../shared/data)
 export GRAPEVINE_DATA
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test browser lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,8 @@ demo: $(STAMP)
 	$(BIN)/grapevine simulate $(DEMO_DIR)/world --people 600 --days 14 --seed 7
 	$(BIN)/grapevine --workspace $(DEMO_DIR)/workspace ingest $(DEMO_DIR)/world/twitter $(DEMO_DIR)/world/mastodon $(DEMO_DIR)/world/blogs
 	$(BIN)/python -m grapevine.demo $(DEMO_DIR)/world $(DEMO_DIR)/workspace
+	$(BIN)/grapevine --workspace $(DEMO_DIR)/workspace report --out $(DEMO_DIR)/report.html
+	@echo "Open the dashboard on this workspace: $(BIN)/grapevine --workspace $(DEMO_DIR)/workspace serve   (then http://127.0.0.1:8080/)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -33,11 +35,23 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+# The web tests drive a real browser (Debian's chromium). Install it when we may; otherwise those
+# tests skip and say why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "note: could not install chromium; the browser tests will be skipped"; \
+	else echo "note: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get); the browser tests will be skipped"; fi
+
+test: browser lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/graph.py
+	$(BIN)/python benchmarks/people.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,10 @@ class Settings:
     #: WAL size that triggers a DuckDB checkpoint; DuckDB's 16MB default checkpoints (and
     #: rewrites indexes) dozens of times per million posts, which dominated ingest time
     checkpoint_threshold: str = "256MB"
+    #: password for the web app; without it (or an API token) `serve` binds 127.0.0.1 only
+    web_password: str | None = None
+    #: an admin token for the web app and its API (full access; prefer scoped API tokens)
+    web_token: str | None = None
 
 
 def _coerce(value: str, current: Any, name: str) -> Any:

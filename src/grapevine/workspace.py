@@ -266,10 +266,12 @@ class Workspace:
         out.parent.mkdir(parents=True, exist_ok=True)
         options = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}[fmt]
         tmp = out.with_name(out.name + ".partial")
-        exclude = " EXCLUDE (raw)" if table == "quarantine" else ""
+        source = f"SELECT * EXCLUDE (raw) FROM {table}" if table == "quarantine" else f"SELECT * FROM {table}"
+        if table == "accounts":
+            source = _ACCOUNTS_WITHOUT_DO_NOT_CONTACT
         # COPY cannot take its target as a parameter; the path is quoted, never user SQL.
         target = str(tmp).replace("'", "''")
-        self.store.run(f"COPY (SELECT *{exclude} FROM {table} ORDER BY ALL) TO '{target}' ({options})")
+        self.store.run(f"COPY ({source} ORDER BY ALL) TO '{target}' ({options})")
         os.replace(tmp, out)  # never leave a half-written export under the final name
         return int(self.store.run(f"SELECT count(*) FROM {table}")[0][0])
 
@@ -306,6 +308,15 @@ class Workspace:
         from grapevine.people import audience, person_of
 
         return audience(self.store, [person_of(self.store, ref) for ref in refs])
+
+
+# People on the do-not-contact list keep their accounts in an export, not the ways to reach them.
+_ACCOUNTS_WITHOUT_DO_NOT_CONTACT = (
+    "SELECT a.* REPLACE ("
+    + ", ".join(f"CASE WHEN d.id IS NULL THEN a.{c} END AS {c}" for c in ("bio", "url", "links", "location"))
+    + ") FROM accounts a LEFT JOIN (SELECT pa.platform, pa.id FROM person_accounts pa "
+    "JOIN crm_do_not_contact USING (person_id)) d ON a.platform = d.platform AND a.id = d.id"
+)
 
 
 def _timestamp(value: datetime | str) -> str:

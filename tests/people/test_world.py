@@ -281,3 +281,31 @@ def test_cli_people_person_audience_merge_split(world: World) -> None:
     merged = person_map(ws)
     assert len({pid for acc, pid in merged.items() if f"{acc[0]}:" in first}) >= 1
     assert "Split" in run("people", "split", second)
+
+
+def test_do_not_contact_people_are_never_offered_as_reachable(world: World) -> None:
+    from grapevine.crm import add_do_not_contact, remove_do_not_contact
+
+    _, ws = world
+    reachable = [r for r in people_table(ws.store, with_influence=False, top=None) if r["reachable"]]
+    target = reachable[0]
+    add_do_not_contact(ws.store, target["person_id"], reason="asked us to stop")
+    try:
+        rows = {r["person_id"]: r for r in people_table(ws.store, with_influence=False, top=None)}
+        assert rows[target["person_id"]]["do_not_contact"] is True
+        assert rows[target["person_id"]]["reachable"] is False and rows[target["person_id"]]["channels"] == []
+        assert sum(r["do_not_contact"] for r in rows.values()) == 1
+        only_reachable = people_table(ws.store, with_influence=False, top=None, reachable=True)
+        assert target["person_id"] not in {r["person_id"] for r in only_reachable}
+        profile = person_profile(ws.store, target["person_id"])
+        assert profile["do_not_contact"] is True and profile["channels"] == []
+        out = ws.path / "accounts.jsonl"
+        ws.export(out, fmt="jsonl", table="accounts")
+        exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        theirs = {(a["platform"], a["id"]) for a in profile["accounts"]}
+        hidden = [a for a in exported if (a["platform"], a["id"]) in theirs]
+        assert hidden and all(a["bio"] is None and a["url"] is None and a["links"] is None for a in hidden)
+        assert any(a["bio"] for a in exported if (a["platform"], a["id"]) not in theirs)
+    finally:
+        remove_do_not_contact(ws.store, target["person_id"])
+    assert people_table(ws.store, with_influence=False, top=None, reachable=True)[0]["reachable"] is True

@@ -158,3 +158,34 @@ def test_store_graph_export_keeps_handles_and_parallel_edges_summed(tmp_path):
             write_graph(g, tmp_path / "x.dot")
     finally:
         ws.close()
+
+
+def test_people_and_influence_work_on_a_workspace_without_edges(tmp_path: Path) -> None:
+    """A store with posts but no replies, mentions, reposts or follows still scores and lists people."""
+    import json
+
+    from grapevine import open_workspace
+    from grapevine.influence import influence_table
+    from grapevine.people import people_table
+
+    statuses = [
+        {
+            "id": str(i),
+            "created_at": f"2024-03-01T10:0{i}:00.000Z",
+            "content": f"<p>acme post {i}</p>",
+            "account": {
+                "id": f"u{i}",
+                "username": f"u{i}",
+                "acct": f"u{i}",
+                "url": f"https://m.example/@u{i}",
+            },
+        }
+        for i in range(3)
+    ]
+    path = tmp_path / "statuses.json"
+    path.write_text(json.dumps(statuses), encoding="utf-8")
+    with open_workspace(tmp_path / "ws") as ws:
+        ws.ingest([path], source="mastodon")
+        ws.track("acme", "acme")
+        assert len(influence_table(ws.store)) == 3
+        assert len(people_table(ws.store, brand="acme")) == 3

@@ -18,6 +18,7 @@ from grapevine.cli import text as _text  # noqa: F401  isort: skip
 from grapevine.cli import world as _world  # noqa: F401  isort: skip
 from grapevine.cli import people as _people  # noqa: F401  isort: skip
 from grapevine.cli import graph as _graph  # noqa: F401  isort: skip
+from grapevine.cli import crm as _crm, web as _web  # noqa: F401  isort: skip
 
 __all__ = ["AppContext", "cli", "main"]
 

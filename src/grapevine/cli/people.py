@@ -218,7 +218,10 @@ def person(
             for reason in link["reasons"]:
                 click.echo(f"      {reason}")
     click.secho("\nContact channels", bold=True)
-    echo_rows(profile["channels"], "table", ("kind", "value", "found_in", "account"))
+    if profile.get("do_not_contact"):
+        click.echo("(withheld: this person is on the do-not-contact list)")
+    else:
+        echo_rows(profile["channels"], "table", ("kind", "value", "found_in", "account"))
     click.secho("\nBrands", bold=True)
     brands = [
         {**row, "positive": _share(row, "positive"), "negative": _share(row, "negative")}

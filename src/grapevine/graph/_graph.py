@@ -291,6 +291,8 @@ def _merge_parallel(
     src: np.ndarray, dst: np.ndarray, w: np.ndarray | None, n: int, how: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """One edge per (src, dst) pair, sorted by pair; the weight as ``how`` says."""
+    if not src.size:
+        return src, dst, (np.zeros(0) if how == "sum" or w is not None else None)
     key = src.astype(np.int64) * n + dst
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]

@@ -9,7 +9,7 @@ from grapevine.errors import GrapevineError
 from grapevine.people._audience import audience, audience_columns
 from grapevine.people._resolve import find_accounts, refresh_people
 from grapevine.people._stats import brand_stats, person_posts
-from grapevine.people._table import influence_by_person, people_table, person_channels
+from grapevine.people._table import do_not_contact_ids, influence_by_person, people_table, person_channels
 
 if TYPE_CHECKING:
     from grapevine.store import Store
@@ -76,7 +76,8 @@ def person_profile(
         "person_id": pid,
         "accounts": accounts,
         "links": links,
-        "channels": person_channels(store, [pid]).get(pid, []),
+        "do_not_contact": pid in do_not_contact_ids(store),
+        "channels": [] if pid in do_not_contact_ids(store) else person_channels(store, [pid]).get(pid, []),
         "brands": brands,
         "posts": posts[:POSTS_SHOWN],
         "post_count": len(posts),

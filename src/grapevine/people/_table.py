@@ -66,6 +66,13 @@ def _people_base(store: Store, platform: str | None) -> dict[str, dict[str, Any]
     }
 
 
+def do_not_contact_ids(store: Store) -> set[str]:
+    """Person ids on the do-not-contact list (empty before the CRM tables exist)."""
+    from grapevine.crm import do_not_contact_ids as listed
+
+    return listed(store)
+
+
 def _without_brand_accounts(
     store: Store, brand: str, base: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
@@ -179,9 +186,11 @@ def people_table(
     influence: dict[str, dict[str, Any]] = {}
     if with_influence:
         influence, _ = influence_by_person(store, brand, since, until)
+    blocked = do_not_contact_ids(store)
     rows = []
     for pid, row in base.items():
-        found = channels.get(pid, [])
+        # Nobody on the do-not-contact list is offered as reachable, in any table or export.
+        found = [] if pid in blocked else channels.get(pid, [])
         if reachable is not None and bool(found) != reachable:
             continue
         stat = stats.get((pid, key_brand))
@@ -206,6 +215,7 @@ def people_table(
                 "mentions_before": stat["mentions_before"] if stat else 0,
                 "trend": stat["trend"] if stat else None,
                 "reachable": bool(found),
+                "do_not_contact": pid in blocked,
                 "channels": sorted({c["kind"] for c in found}, key=CHANNEL_KINDS.index),
                 "reach": reach_value,
                 "reach_basis": basis,

@@ -1,0 +1,339 @@
+"""The data behind every page: one function per page, returning plain JSON-ready dicts.
+
+The web app renders these with a template for ``/page`` and serialises them for
+``/page.json``, so a page and its JSON twin can never disagree. They only read through the
+library (people, care, conversations, reach, crm); the do-not-contact list is applied here to
+every row that could offer a way to reach someone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from grapevine import crm
+from grapevine.errors import GrapevineError
+from grapevine.web._timeline import brand_timeline, find_spikes, share_of_voice, spike_detail
+
+if TYPE_CHECKING:
+    from grapevine.workspace import Workspace
+
+__all__ = [
+    "NotFound",
+    "conversation_view",
+    "inbox_view",
+    "overview_view",
+    "people_view",
+    "person_id",
+    "person_view",
+    "reach_view",
+]
+
+MAX_SPIKES = 6
+INBOX_STATUSES = ("active", "all", *crm.STATUSES)
+
+
+class NotFound(GrapevineError):
+    """The person, conversation or brand a URL names does not exist."""
+
+
+def _brands(ws: Workspace) -> list[str]:
+    return [row[0] for row in ws.store.run("SELECT name FROM tracks ORDER BY name")]
+
+
+def _platforms(ws: Workspace) -> list[str]:
+    return [row[0] for row in ws.store.run("SELECT DISTINCT platform FROM accounts ORDER BY 1")]
+
+
+def _known_brand(ws: Workspace, brand: str | None) -> str | None:
+    if brand and brand not in _brands(ws):
+        raise NotFound(f"no tracked brand {brand!r}; known: {', '.join(_brands(ws)) or 'none'}")
+    return brand or None
+
+
+def overview_view(ws: Workspace, brand: str | None = None) -> dict[str, Any]:
+    """Per brand: mentions and sentiment per day, corrected shares, share of voice, spikes and who is behind them."""
+    brand = _known_brand(ws, brand)
+    timeline = brand_timeline(ws.store, brand)
+    spikes = []
+    for name, rows in timeline.items():
+        for day in find_spikes(rows)[:MAX_SPIKES]:
+            detail = spike_detail(ws.store, name, day)
+            detail["mentions"] = next(r["mentions"] for r in rows if r["day"] == day)
+            spikes.append(detail)
+    return {
+        "brand": brand,
+        "brands": _brands(ws),
+        "stats": ws.stats(),
+        "sentiment": ws.brand_sentiment(brand) if timeline else [],
+        "timeline": timeline,
+        "share_of_voice": share_of_voice(brand_timeline(ws.store)) if brand else share_of_voice(timeline),
+        "spikes": spikes,
+    }
+
+
+def people_view(
+    ws: Workspace,
+    brand: str | None = None,
+    platform: str | None = None,
+    reachable: bool | None = None,
+    q: str | None = None,
+    stage: str | None = None,
+    tag: str | None = None,
+    sort: str = "influence",
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The influencer table, filtered and sorted, with CRM stage, tags and do-not-contact on every row."""
+    from grapevine.people import SORTS, people_table
+
+    brand = _known_brand(ws, brand)
+    if platform and platform not in _platforms(ws):
+        raise NotFound(f"no platform {platform!r} in this workspace; known: {', '.join(_platforms(ws))}")
+    if stage:
+        stage = stage.lower()
+        if stage not in crm.STAGES:
+            raise GrapevineError(f"unknown stage {stage!r}; expected one of {', '.join(crm.STAGES)}")
+    rows = people_table(ws.store, brand=brand, platform=platform or None, sort=sort, reachable=reachable)
+    crm.annotate_people(ws.store, rows)
+    if reachable is True:  # do-not-contact people lost their channels above
+        rows = [r for r in rows if r["reachable"]]
+    if q:
+        needle = q.strip().lower().lstrip("@")
+        rows = [
+            r
+            for r in rows
+            if needle in (r["handle"] or "").lower()
+            or any(needle in a.lower() for a in r["accounts"])
+            or needle == r["person_id"].lower()
+        ]
+    if stage:
+        rows = [r for r in rows if r["stage"] == stage]
+    if tag:
+        wanted = tag.strip().lower().lstrip("#")
+        rows = [r for r in rows if wanted in r["tags"]]
+    return {
+        "filters": {
+            "brand": brand,
+            "platform": platform or None,
+            "reachable": reachable,
+            "q": q or None,
+            "stage": stage or None,
+            "tag": tag or None,
+            "sort": sort,
+            "limit": limit,
+            "offset": offset,
+        },
+        "choices": {
+            "brands": _brands(ws),
+            "platforms": _platforms(ws),
+            "sorts": list(SORTS),
+            "stages": list(crm.STAGES),
+        },
+        "total": len(rows),
+        "rows": rows[offset : offset + limit],
+    }
+
+
+def person_id(ws: Workspace, ref: str) -> str:
+    """The person id ``ref`` names, or :class:`NotFound`."""
+    from grapevine.people import person_of
+
+    try:
+        return person_of(ws.store, ref)
+    except GrapevineError as exc:
+        raise NotFound(str(exc)) from None
+
+
+def person_view(ws: Workspace, ref: str, brand: str | None = None) -> dict[str, Any]:
+    """One person across platforms with contact channels, brand stats, posts, notes, outreach and stage.
+
+    For a do-not-contact person the channels are withheld (``channels_withheld`` says so).
+    """
+    brand = _known_brand(ws, brand)
+    pid = person_id(ws, ref)
+    profile = ws.person(pid, brand=brand, explain=True)
+    record = crm.person_record(ws.store, pid)
+    withheld = record["do_not_contact"]
+    if withheld:
+        profile["channels"] = []
+    handles = [a["handle"] or a["id"] for a in profile["accounts"]]
+    return {
+        "person_id": pid,
+        "name": next((a["display_name"] for a in profile["accounts"] if a["display_name"]), None),
+        "handles": handles,
+        "profile": profile,
+        "crm": record,
+        "channels_withheld": withheld,
+        "stages": list(crm.STAGES),
+    }
+
+
+def _customer_people(ws: Workspace, rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    keys = [f"{r['platform']}:{r['customer']}".lower() for r in rows]
+    if not keys:
+        return {}
+    found = ws.store.run(
+        "SELECT pa.platform, a.handle, pa.person_id FROM person_accounts pa JOIN accounts a USING (platform, id) "
+        "WHERE lower(pa.platform || ':' || a.handle) IN (SELECT unnest(?))",
+        [keys],
+    )
+    return {(p, h.lower()): pid for p, h, pid in found}
+
+
+def inbox_view(
+    ws: Workspace,
+    brand: str | None = None,
+    status: str = "active",
+    assignee: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Customers waiting on a brand, highest priority first, each with why, status, assignee, do-not-contact."""
+    from grapevine.care.inbox import inbox
+
+    brand = _known_brand(ws, brand)
+    if status not in INBOX_STATUSES:
+        raise GrapevineError(f"unknown status {status!r}; expected one of {', '.join(INBOX_STATUSES)}")
+    rows = inbox(ws.store, brand=brand, limit=None) if _has_care(ws, brand) else []
+    records = crm.conversation_records(ws.store)
+    people = _customer_people(ws, rows)
+    blocked = crm.do_not_contact_ids(ws.store)
+    out = []
+    for row in rows:
+        record = records.get((row["platform"], row["conversation_key"]), {"status": "open", "assignee": None})
+        if status == "active" and record["status"] == "closed":
+            continue
+        if status not in ("active", "all") and record["status"] != status:
+            continue
+        if assignee and (record["assignee"] or "").lower() != assignee.lower():
+            continue
+        pid = people.get((row["platform"], (row["customer"] or "").lower()))
+        out.append(
+            {
+                **row,
+                "conversation": f"{row['platform']}:{row['conversation_key']}",
+                "status": record["status"],
+                "assignee": record["assignee"],
+                "person_id": pid,
+                "do_not_contact": pid in blocked if pid else False,
+            }
+        )
+    return {
+        "filters": {"brand": brand, "status": status, "assignee": assignee or None, "limit": limit},
+        "choices": {"brands": _brands(ws), "statuses": list(INBOX_STATUSES)},
+        "total": len(out),
+        "rows": out[:limit],
+    }
+
+
+def _has_care(ws: Workspace, brand: str | None) -> bool:
+    """Whether any brand conversation exists (the inbox raises for a brand without one)."""
+    from grapevine.care import refresh_care
+
+    refresh_care(ws.store)
+    if brand is None:
+        return bool(ws.store.run("SELECT 1 FROM care_customers LIMIT 1"))
+    return bool(ws.store.run("SELECT 1 FROM care_customers WHERE lower(brand) = lower(?) LIMIT 1", [brand]))
+
+
+def _flatten(root: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tree as a list in reading order with each turn's depth (iterative: threads can be deep)."""
+    turns: list[dict[str, Any]] = []
+    stack = [(root, 0, None)]
+    while stack:
+        node, depth, parent = stack.pop()
+        turns.append(
+            {**{k: v for k, v in node.items() if k != "children"}, "depth": depth, "parent_id": parent}
+        )
+        for child in reversed(node["children"]):
+            stack.append((child, depth + 1, node["id"]))
+    return turns
+
+
+def conversation_view(ws: Workspace, ref: str) -> dict[str, Any]:
+    """One conversation (``platform:root_id``): every turn with its emotion, the care rows with why, status and notes."""
+    from grapevine.care.inbox import inbox
+
+    try:
+        platform, key = crm.conversation_key(ws.store, ref)
+    except GrapevineError as exc:
+        raise NotFound(str(exc)) from None
+    turns = _flatten(ws.thread(key, platform=platform))
+    care = []
+    if ws.store.run(
+        "SELECT 1 FROM care_customers WHERE platform = ? AND conversation_key = ? LIMIT 1", [platform, key]
+    ):
+        care = [
+            r
+            for r in inbox(ws.store, limit=None, include_resolved=True)
+            if r["platform"] == platform and r["conversation_key"] == key
+        ]
+    return {
+        "conversation": f"{platform}:{key}",
+        "platform": platform,
+        "conversation_key": key,
+        "turns": turns,
+        "care": care,
+        "crm": crm.conversation_record(ws.store, platform, key),
+        "statuses": list(crm.STATUSES),
+    }
+
+
+def reach_view(ws: Workspace, people: list[str] | None = None, seed: int = 0) -> dict[str, Any]:
+    """The de-duplicated audience of the chosen people and the expected spread of a message they all post.
+
+    With no people chosen, suggests the ten most influential. Spread is the weighted-cascade
+    estimate on the follow graph (the interaction graph when there are no follow edges), with
+    its 95% interval, from :func:`grapevine.reach.expected_spread`.
+    """
+    from grapevine.graph import graph_from_store
+    from grapevine.people import people_table, person_of
+    from grapevine.reach import expected_spread
+
+    chosen: list[str] = []
+    problems = []
+    for ref in people or []:
+        if not ref.strip():
+            continue
+        try:
+            pid = person_of(ws.store, ref.strip())
+        except GrapevineError as exc:
+            problems.append({"ref": ref, "reason": str(exc)})
+            continue
+        if pid not in chosen:
+            chosen.append(pid)
+    suggestions = people_table(ws.store, sort="influence", top=10, with_influence=True)
+    crm.annotate_people(ws.store, suggestions)
+    result: dict[str, Any] = {
+        "people": chosen,
+        "problems": problems,
+        "suggestions": suggestions,
+        "audience": None,
+        "spread": None,
+        "spread_note": None,
+    }
+    if not chosen:
+        return result
+    result["audience"] = ws.audience(chosen)
+    seeds = [
+        (p, i)
+        for p, i in ws.store.run(
+            "SELECT platform, id FROM person_accounts WHERE person_id IN (SELECT unnest(?))", [chosen]
+        )
+    ]
+    for kind in ("follow", "interaction"):
+        graph = graph_from_store(ws.store, kind)
+        present = [s for s in seeds if s in graph.labels]
+        if graph.n_edges and present:
+            spread = expected_spread(graph, present, model="wc", seed=seed)
+            result["spread"] = {
+                "graph": kind,
+                "model": "weighted cascade",
+                "seed_accounts": len(present),
+                "expected": spread.estimate,
+                "low": spread.low,
+                "high": spread.high,
+            }
+            break
+    else:
+        result["spread_note"] = "none of these people's accounts is in a follow or interaction graph"
+    return result
