@@ -11,7 +11,7 @@ import grapevine.ingest._parallel as parallel_module
 from grapevine import open_workspace
 from grapevine.ingest import ingest_files
 from grapevine.ingest._files import resolve_inputs
-from grapevine.ingest._parallel import iter_line_chunks
+from grapevine.ingest._parallel import iter_line_chunks, iter_line_spans
 
 from .test_ingest_kill import write_v2_pages
 
@@ -27,6 +27,23 @@ def test_line_chunks_cover_every_line_once(tmp_path: Path) -> None:
     assert rebuilt == data
     for first_line, chunk in chunks:  # each chunk knows the file line it starts on
         assert chunk.split(b"\n")[0] == lines[first_line - 1]
+
+
+def test_line_spans_cover_every_line_once(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "lines.jsonl"
+    for _ in range(200):
+        lines = [b"x" * rng.randint(0, 50) for _ in range(rng.randint(0, 60))]
+        data = b"\n".join(lines) + rng.choice([b"", b"\n"])
+        path.write_bytes(data)
+        with path.open("rb") as stream:
+            spans = list(iter_line_spans(stream, chunk_bytes=rng.randint(1, 80)))
+        assert b"".join(data[offset : offset + length] for _, offset, length in spans) == data
+        for first_line, offset, _ in spans:  # each span starts a line and knows its number
+            assert offset == 0 or data[offset - 1 : offset] == b"\n"
+            assert first_line == data[:offset].count(b"\n") + 1
 
 
 @pytest.mark.slow

@@ -495,3 +495,78 @@ def test_hostile_bytes_become_bad_records_or_plain_posts() -> None:
     assert mapped[0].posts[0].text == "ok \x00 nul"
     assert len(mapped[1].posts[0].text or "") == 2_000_000
     assert 1 < len(mapped[2].posts) < 10  # nesting is followed a few levels, not without bound
+
+
+def test_v2_every_field_lands_in_its_own_column() -> None:
+    """The hot path builds Post and Account positionally: each value must reach its named field."""
+    tweet = {
+        "id": "5",
+        "text": "hi @bob &amp; #rust https://t.co/x",
+        "author_id": "9",
+        "created_at": "2024-03-01T00:00:04.990Z",
+        "conversation_id": "3",
+        "in_reply_to_user_id": "8",
+        "lang": "fr",
+        "referenced_tweets": [{"type": "replied_to", "id": "4"}, {"type": "quoted", "id": "2"}],
+        "public_metrics": {"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 4},
+        "entities": {
+            "mentions": [{"username": "bob"}],
+            "hashtags": [{"tag": "rust"}],
+            "urls": [{"url": "https://t.co/x", "expanded_url": "https://rust.example"}],
+        },
+    }
+    user = {
+        "id": "9",
+        "username": "ana",
+        "name": "Ana A.",
+        "description": "bio",
+        "created_at": "2021-03-17T01:53:07.000Z",
+        "location": "Lyon",
+        "verified": True,
+        "url": "https://ana.example",
+        "public_metrics": {"followers_count": 10, "following_count": 11, "tweet_count": 12},
+    }
+    mapped = map_v2_page({"data": [tweet], "includes": {"users": [user]}})
+    (post,) = mapped.posts
+    (account,) = mapped.accounts
+    assert [getattr(post, name) for name in Post.__slots__] == [
+        "twitter",
+        "5",
+        "9",
+        "ana",
+        "hi @bob & #rust https://t.co/x",
+        datetime(2024, 3, 1, 0, 0, 4, 990000, tzinfo=UTC),
+        "fr",
+        "4",
+        "8",
+        "2",
+        None,
+        "3",
+        ["bob"],
+        ["rust"],
+        ["https://rust.example"],
+        3,
+        1,
+        2,
+        4,
+        None,
+        "https://twitter.com/ana/status/5",
+        None,
+        False,
+    ]
+    assert [getattr(account, name) for name in account.__slots__] == [
+        "twitter",
+        "9",
+        "ana",
+        "Ana A.",
+        "bio",
+        "https://twitter.com/ana",
+        ["https://ana.example"],
+        10,
+        11,
+        12,
+        datetime(2021, 3, 17, 1, 53, 7, tzinfo=UTC),
+        True,
+        "Lyon",
+        False,
+    ]

@@ -2,9 +2,11 @@
 
 A JSON Lines file is cut into chunks of whole lines; each worker runs the source's own
 ``read`` and ``map`` over a chunk and sends back Arrow tables, so the Python-heavy work runs on
-every core while the main process only writes to DuckDB. Records keep their line numbers
-(each chunk knows its first line), bad records are quarantined as in the serial path, and the
-tables arrive in file order.
+every core while the main process only writes to DuckDB. A plain file is not even sent: the
+main process only finds where the chunks start and each worker reads its own chunk from disk
+(compressed input is decompressed once, in the main process, and sent). Records keep their
+line numbers (each chunk knows its first line), bad records are quarantined as in the serial
+path, and the tables arrive in file order.
 """
 
 from __future__ import annotations
@@ -23,9 +25,19 @@ from typing import IO
 from grapevine.sources.base import BadRecord, Source
 from grapevine.store import Batch, BatchTables
 
-__all__ = ["ChunkResult", "iter_line_chunks", "map_chunk", "mapping_failure", "worker_pool"]
+__all__ = [
+    "ChunkResult",
+    "iter_line_chunks",
+    "iter_line_spans",
+    "map_chunk",
+    "map_file_span",
+    "mapping_failure",
+    "worker_pool",
+]
 
-CHUNK_BYTES = 4 << 20
+# Bigger chunks repeat fewer accounts (each chunk sends every author it saw once): 8 MiB sends
+# 0.3 account rows per post where 4 MiB sent 0.4, for about 150 MB more per worker at most.
+CHUNK_BYTES = 8 << 20
 
 
 @dataclass
@@ -35,8 +47,9 @@ class ChunkResult:
     tables: BatchTables
 
 
-def iter_line_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
+def iter_line_chunks(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[tuple[int, bytes]]:
     """Yield ``(first_line_number, bytes)`` blocks that end at a newline (the last may not)."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     first_line = 1
     rest = b""
     while True:
@@ -54,6 +67,48 @@ def iter_line_chunks(stream: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Itera
         chunk, rest = block[: cut + 1], block[cut + 1 :]
         yield first_line, chunk
         first_line += chunk.count(b"\n")
+
+
+def iter_line_spans(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(first_line_number, offset, length)`` of blocks of whole lines of a plain file.
+
+    The workers read their block themselves (:func:`map_file_span`), which is far cheaper than
+    sending the bytes through a pipe; here each block is read once into a reused buffer, only
+    to find its last newline and count its lines.
+    """
+    buffer = bytearray(chunk_bytes or CHUNK_BYTES)
+    file_size = os.fstat(stream.fileno()).st_size
+    first_line = 1
+    offset = 0
+    while offset < file_size:
+        stream.seek(offset)
+        filled = stream.readinto(buffer)  # type: ignore[attr-defined]
+        if not filled:
+            raise OSError(f"the file ended at byte {offset} of {file_size} while it was read")
+        if offset + filled >= file_size:  # the last block
+            yield first_line, offset, filled
+            return
+        cut = buffer.rfind(b"\n", 0, filled)
+        if cut < 0:  # one line longer than the buffer: grow it and read the block again
+            buffer = bytearray(2 * len(buffer))
+            continue
+        yield first_line, offset, cut + 1
+        first_line += buffer.count(b"\n", 0, cut + 1)
+        offset += cut + 1
+
+
+def map_file_span(
+    source: Source, first_line: int, disk_path: str, offset: int, length: int, path: str, file_key: str
+) -> ChunkResult:
+    """:func:`map_chunk` for the ``length`` bytes at ``offset`` of a plain file (in a worker)."""
+    fd = os.open(disk_path, os.O_RDONLY)
+    try:
+        data = os.pread(fd, length, offset)
+    finally:
+        os.close(fd)
+    if len(data) != length:
+        raise OSError(f"{path} changed while it was imported (short read at byte {offset})")
+    return map_chunk(source, first_line, data, path, file_key)
 
 
 def mapping_failure(exc: Exception) -> str:

@@ -94,6 +94,13 @@ def parse_datetime(value: Any) -> datetime | None:
 
     Returns None for None/empty; raises MappingError for anything unreadable.
     """
+    if type(value) is str and value[-1:] == "Z":  # the usual "2024-03-01T00:00:04.990Z"
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the general path below says why (or reads a Twitter-style date)
+        if parsed is not None and parsed.tzinfo is UTC:
+            return parsed
     if value is None or value == "":
         return None
     if isinstance(value, bool):

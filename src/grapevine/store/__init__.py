@@ -13,14 +13,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from grapevine.models import Account, Edge, Mapped, Post
-from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table
+from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table, repeated
 from grapevine.store.schema import migrate
 
 __all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
@@ -43,37 +45,48 @@ class Batch:
     path: str
     file_key: str
     posts: list[Post] = field(default_factory=list)
-    post_prov: Provenance = field(default_factory=Provenance)
-    accounts: dict[tuple[str, str], tuple[Account, int]] = field(default_factory=dict)
+    post_prov: Provenance = field(init=False)
+    accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
+    account_records: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     edge_seqs: list[int] = field(default_factory=list)
-    edge_prov: Provenance = field(default_factory=Provenance)
+    edge_prov: Provenance = field(init=False)
     quarantine: list[tuple[int, str, str, bytes]] = field(default_factory=list)
     _post_keys: set[tuple[str, str]] = field(default_factory=set)
     duplicates_in_batch: int = 0
     last_record: int = 0
 
+    def __post_init__(self) -> None:
+        self.post_prov = Provenance(self.source, self.path, self.file_key)
+        self.edge_prov = Provenance(self.source, self.path, self.file_key)
+
     def add_posts(self, posts: Sequence[Post], record: int) -> None:
+        keys = self._post_keys
         for post in posts:
             key = (post.platform, post.id)
-            if key in self._post_keys:
+            if key in keys:
                 self.duplicates_in_batch += 1
                 continue
-            self._post_keys.add(key)
+            keys.add(key)
             self.posts.append(post)
-            self.post_prov.add(self.source, self.path, self.file_key, record)
+            self.post_prov.records.append(record)
 
     def add_accounts(self, accounts: Sequence[Account], record: int) -> None:
+        known = self.accounts
         for account in accounts:
             key = (account.platform, account.id)
-            old = self.accounts.get(key)
-            self.accounts[key] = (_merge_account(old[0], account) if old else account, record)
+            old = known.get(key)
+            if old is None:
+                known[key] = account
+            elif old is not account and _account_values(old) != _account_values(account):
+                known[key] = _merge_account(old, account)  # most repeats are identical: no merge
+            self.account_records[key] = record  # the latest sighting
 
     def add_edges(self, edges: Sequence[Edge], record: int) -> None:
         for seq, edge in enumerate(edges):
             self.edges.append(edge)
             self.edge_seqs.append(seq)
-            self.edge_prov.add(self.source, self.path, self.file_key, record)
+            self.edge_prov.records.append(record)
 
     def add_mapped(self, mapped: Mapped, record: int) -> None:
         """Add everything one record mapped to."""
@@ -94,29 +107,31 @@ class Batch:
         """The batch as Arrow tables: the Python-heavy half of a write, done where the batch was built."""
         accounts = None
         if self.accounts:
-            prov = Provenance()
-            for _, record in self.accounts.values():
-                prov.add(self.source, self.path, self.file_key, record)
-            accounts = accounts_table([a for a, _ in self.accounts.values()], prov)
+            accounts = accounts_table(
+                list(self.accounts.values()),
+                Provenance(self.source, self.path, self.file_key),
+                list(self.account_records.values()),
+            )
         quarantine = None
         if self.quarantine:
             q = self.quarantine
             quarantine = pa.table(
                 {
-                    "file_key": pa.array([self.file_key] * len(q), pa.string()),
+                    "file_key": repeated(self.file_key, len(q)),
                     "record": pa.array([r[0] for r in q], pa.int32()),
                     "numbering": pa.array([r[1] for r in q], pa.string()),
-                    "path": pa.array([self.path] * len(q), pa.string()),
-                    "source": pa.array([self.source] * len(q), pa.string()),
+                    "path": repeated(self.path, len(q)),
+                    "source": repeated(self.source, len(q)),
                     "reason": pa.array([r[2] for r in q], pa.string()),
                     "raw": pa.array([r[3] for r in q], pa.binary()),
                 }
             )
+        posts = posts_table(self.posts, self.post_prov) if self.posts else None
         return BatchTables(
             file_key=self.file_key,
             last_record=self.last_record,
-            posts=posts_table(self.posts, self.post_prov) if self.posts else None,
-            has_deleted=any(p.deleted for p in self.posts),
+            posts=posts,
+            has_deleted=posts is not None and bool(pc.any(posts.column("deleted")).as_py()),
             accounts=accounts,
             edges=edges_table(self.edges, self.edge_seqs, self.edge_prov) if self.edges else None,
             quarantine=quarantine,
@@ -145,6 +160,9 @@ class BatchTables:
     def rows(self) -> int:
         """Posts and edges in the batch: what sizes a transaction."""
         return sum(t.num_rows for t in (self.posts, self.edges) if t is not None)
+
+
+_account_values = attrgetter(*Account.__slots__)  # all fields at once, much cheaper than ==
 
 
 def _merge_account(old: Account, new: Account) -> Account:
@@ -216,6 +234,17 @@ class Store:
             self.run("ROLLBACK")
             raise
         self.run("COMMIT")
+
+    @contextmanager
+    def single_threaded(self) -> Iterator[None]:
+        """Run DuckDB on one thread for a while (say, while other processes use every core)."""
+        (threads,) = self.con.execute("SELECT current_setting('threads')").fetchone() or (None,)
+        self.run("SET threads = 1")
+        try:
+            yield
+        finally:
+            if threads is not None:
+                self.run(f"SET threads = {int(threads)}")
 
     # -- writing -------------------------------------------------------------------------
 
@@ -344,7 +373,7 @@ def _concat(tables: list[pa.Table | None]) -> pa.Table | None:
 
 def _stamped(table: pa.Table, column: str, when: datetime) -> pa.Table:
     """``table`` with ``column`` set to the write time (added when missing)."""
-    stamp = pa.array([when] * table.num_rows, pa.timestamp("us", tz="UTC"))
+    stamp = pa.repeat(pa.scalar(when, pa.timestamp("us", tz="UTC")), table.num_rows)
     index = table.schema.get_field_index(column)
     if index < 0:
         return table.append_column(column, stamp)
