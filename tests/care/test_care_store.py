@@ -176,3 +176,32 @@ def test_inferred_brand_accounts_on_twcs(data_dir: Path, tmp_path: Path) -> None
         assert summary["rows"] > 900
         states = dict(ws.store.run("SELECT state, count(*) FROM care_customers GROUP BY 1"))
         assert set(states) == {"angry", "frustrated", "neutral", "satisfied"}
+
+
+def test_a_change_of_rules_recomputes_every_state(acme, monkeypatch) -> None:
+    import grapevine.care._refresh as refresh_module
+
+    refresh_care(acme.store)
+    assert refresh_care(acme.store)["mode"] == "none"
+    monkeypatch.setattr(refresh_module, "RULES_VERSION", "care-rules-next")
+    assert refresh_care(acme.store)["mode"] == "full"
+
+
+def test_a_time_without_timezone_is_refused(acme) -> None:
+    from grapevine import GrapevineError
+
+    for naive in (datetime(2024, 3, 1, 16), "2024-03-01T16:00"):
+        with pytest.raises(GrapevineError, match="has no timezone"):
+            inbox(acme.store, now=naive)
+
+
+def test_cli_inbox_waiting_column_is_the_wait(acme, tmp_path: Path) -> None:
+    # the customer's own words hold "waiting for": the column must still be the time waited
+    late = [("40", "c5", "True", "Fri Mar 01 15:00:00 +0000 2024", "@AcmeHelp waiting for a refund", "", "")]
+    acme.ingest([write_csv(tmp_path / "c5.csv", late)], enrich=False)
+    acme.close()
+    out = CliRunner().invoke(cli, ["--workspace", str(acme.path), "inbox", "--now", NOW.isoformat()])
+    assert out.exit_code == 0, out.output
+    header, *lines = out.output.splitlines()
+    (line,) = [row for row in lines if " c5 " in row]
+    assert line[header.index("waiting") : header.index("why")].strip() == "1h"

@@ -89,3 +89,13 @@ def test_abandoned_only_after_a_silent_brand_answer() -> None:
         apply_abandoned("steady", "frustrated", asked, answered, answered, later) == "steady"
     )  # customer waits
     assert apply_abandoned("resolved", "satisfied", answered, asked, answered, later) == "resolved"
+
+
+def test_a_label_without_a_score_still_grades_the_turn() -> None:
+    # post_sentiment.score may be NULL (a model that stores labels only): the label decides
+    no_score = [
+        Turn.of(post_id="p1", author_id="c1", created_at=T0, text="ok", by_brand=False, sentiment=s)
+        for s in ("negative", "neutral")
+    ]
+    assert turn_level(no_score[0]) == (2, "sentiment", "negative")
+    assert turn_level(no_score[1]) == (1, "sentiment", "neutral")

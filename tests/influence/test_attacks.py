@@ -289,5 +289,5 @@ def test_genuine_attention_does_raise_the_score(baseline, attacker, world, tmp_p
 def test_unknown_brand_is_a_clear_error(baseline):
     from grapevine.errors import GrapevineError
 
-    with pytest.raises(GrapevineError, match="no tracked brand named 'nope'"):
+    with pytest.raises(GrapevineError, match="no tracked query named 'nope'"):
         influence_table(baseline, brand="nope")

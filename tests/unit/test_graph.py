@@ -372,6 +372,12 @@ def test_store_graph_errors(social):
         )
     with pytest.raises(GrapevineError, match="expected a Workspace"):
         graph_from_store(object(), "follow")
+    # weights travel as SQL parameters: anything but a number 0 or more is refused by name
+    for bad in (float("nan"), float("inf"), -1.0, "3; DROP TABLE posts"):
+        with pytest.raises(GrapevineError, match="interaction weight reply="):
+            graph_from_store(social, "interaction", weights={"reply": bad})
+    fractional = graph_from_store(social, "interaction", weights={"reply": 0.25, "mention": 0, "quote": 0})
+    assert edge_set(fractional) == {("1002", "1001", 0.25), ("1004", "1002", 0.25), ("1003", "1001", 1.0)}
 
 
 def test_pagerank_on_a_store_graph_is_labelled_by_platform_and_id(social):

@@ -26,19 +26,14 @@ import pyarrow as pa
 
 from grapevine.care.accounts import list_brand_accounts
 from grapevine.care.forecast import features, load_forecaster
-from grapevine.care.state import Turn, customer_state
+from grapevine.care.state import RULES_VERSION, Turn, customer_state
 from grapevine.conversations import refresh_threads
+from grapevine.conversations._read import BEST_SCORE
 
 if TYPE_CHECKING:
     from grapevine.store import Store
 
 __all__ = ["CareConversation", "care_turns", "refresh_care"]
-
-# The best score of each post: the accurate tier over the fast one, then the newest version.
-BEST = (
-    "QUALIFY row_number() OVER (PARTITION BY platform, id "
-    "ORDER BY contains(model, '-accurate') DESC, model DESC) = 1"
-)
 
 
 @dataclass
@@ -104,10 +99,10 @@ def refresh_care(store: Store, full: bool = False) -> dict[str, Any]:
 def _fingerprint(
     store: Store, accounts: list[dict[str, Any]], model: str | None, through: datetime | None
 ) -> str:
-    """What the stored rows depend on besides new posts: accounts, model, scores of the posts seen."""
+    """What the stored rows depend on besides new posts: accounts, rules, model, scores of the posts seen."""
     scored = _scored(store, through)
     key = orjson.dumps([[a["platform"], a["handle"], a["brand"]] for a in accounts]) + orjson.dumps(
-        [model, scored]
+        [RULES_VERSION, model, scored]
     )
     return hashlib.sha1(key).hexdigest()
 
@@ -193,10 +188,10 @@ def care_turns(
                 LEFT JOIN posts parent ON parent.platform = p.platform AND parent.id = p.reply_to_id
                 LEFT JOIN by_brand pb ON pb.platform = parent.platform AND pb.id = parent.id
             ), sentiment AS (
-                SELECT platform, id, label, score FROM post_sentiment SEMI JOIN turns USING (platform, id) {BEST}
+                SELECT platform, id, label, score FROM post_sentiment SEMI JOIN turns USING (platform, id) {BEST_SCORE}
             ), emotion AS (
                 SELECT platform, id, scores['anger'] AS anger FROM post_emotion SEMI JOIN turns USING (platform, id)
-                {BEST}
+                {BEST_SCORE}
             )
             SELECT t.*, s.label AS sentiment, s.score, e.anger FROM turns t
             LEFT JOIN sentiment s USING (platform, id) LEFT JOIN emotion e USING (platform, id)

@@ -157,12 +157,7 @@ def list_brand_accounts(store: Store, infer: bool = True) -> list[dict[str, Any]
         if is_excluded:
             excluded.add((platform, handle))
         else:
-            rows[(platform, handle)] = {
-                "platform": platform,
-                "handle": handle,
-                "brand": brand,
-                "origin": "explicit",
-            }
+            rows[(platform, handle)] = _account_row(platform, handle, brand, "explicit")
 
     def blocked(platform: str, handle: str) -> bool:
         known = {(platform, handle), ("", handle)}
@@ -170,27 +165,18 @@ def list_brand_accounts(store: Store, infer: bool = True) -> list[dict[str, Any]
 
     for name, query in store.run("SELECT name, query FROM tracks ORDER BY name"):
         handles, sites = _positive_terms(query)
-        for handle in handles:
-            if not blocked("", handle):
-                rows[("", handle)] = {"platform": "", "handle": handle, "brand": name, "origin": "query"}
-        for platform, handle in _fediverse_accounts(store, handles, sites):
+        for platform, handle in [("", h) for h in handles] + _fediverse_accounts(store, handles, sites):
             if not blocked(platform, handle):
-                rows[(platform, handle)] = {
-                    "platform": platform,
-                    "handle": handle,
-                    "brand": name,
-                    "origin": "query",
-                }
+                rows[(platform, handle)] = _account_row(platform, handle, name, "query")
     if infer:
         for platform, handle in _inferred(store):
             if not blocked(platform, handle):
-                rows[(platform, handle)] = {
-                    "platform": platform,
-                    "handle": handle,
-                    "brand": handle,
-                    "origin": "inferred",
-                }
+                rows[(platform, handle)] = _account_row(platform, handle, handle, "inferred")
     return sorted(rows.values(), key=lambda r: (r["brand"].lower(), r["platform"], r["handle"]))
+
+
+def _account_row(platform: str, handle: str, brand: str, origin: str) -> dict[str, Any]:
+    return {"platform": platform, "handle": handle, "brand": brand, "origin": origin}
 
 
 def _inferred(store: Store) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from grapevine._window import parse_time
 from grapevine.care._refresh import refresh_care
 from grapevine.care.state import apply_abandoned
 from grapevine.errors import GrapevineError
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from grapevine.store import Store
     from grapevine.workspace import Workspace
 
-__all__ = ["STATE_POINTS", "TRAJECTORY_POINTS", "inbox", "inbox_summary"]
+__all__ = ["STATE_POINTS", "TRAJECTORY_POINTS", "duration_text", "inbox", "inbox_summary"]
 
 STATE_POINTS = {"angry": 3.0, "frustrated": 2.0, "neutral": 1.0, "satisfied": 0.0}
 TRAJECTORY_POINTS = {
@@ -100,16 +101,9 @@ def inbox(
 
 
 def _now(store: Store, now: datetime | str | None) -> datetime:
-    if isinstance(now, datetime):
-        return now
-    if isinstance(now, str):
-        try:
-            parsed = datetime.fromisoformat(now)
-        except ValueError:
-            raise GrapevineError(f"invalid time {now!r}; expected an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            raise GrapevineError(f"time {now!r} has no timezone; add one, e.g. {now}+00:00")
-        return parsed
+    if now is not None:
+        # stored times carry their offset; a naive "now" could not be compared with them
+        return parse_time(now, require_timezone=True)
     (latest,) = store.run("SELECT max(created_at) FROM posts")[0]
     if latest is None:
         raise GrapevineError("the workspace has no dated posts; ingest some first")
@@ -174,9 +168,9 @@ def _why(
         where = " in turn " if first["signal"] == "cue" else ", turn "
         parts = [f"{state} ({first['detail']}{where}{first['turn']})", trajectory]
     if waiting_s is not None:
-        parts.append(f"waiting {_duration(waiting_s)} unanswered")
+        parts.append(f"waiting {duration_text(waiting_s)} unanswered")
     elif row["first_response_s"] is not None:
-        parts.append(f"answered in {_duration(row['first_response_s'])}")
+        parts.append(f"answered in {duration_text(row['first_response_s'])}")
     if followers is not None:
         parts.append(f"{_count(followers)} followers")
     elif proxy is not None:
@@ -188,7 +182,8 @@ def _why(
     return ", ".join(parts)
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A wait as the inbox shows it: ``45s``, ``12m``, ``5h``, ``3d``."""
     minutes = seconds / 60
     if minutes < 1:
         return f"{int(seconds)}s"

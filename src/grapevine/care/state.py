@@ -109,7 +109,7 @@ def turn_level(turn: Turn) -> tuple[int, str, str]:
     if complaint:
         return 2, "cue", f'"{complaint.words}"'
     if negative:
-        return 2, "sentiment", f"negative {turn.score:+.2f}"
+        return 2, "sentiment", _sentiment_text(turn)
     thanks = turn.cue("thanks")
     if thanks:
         return 0, "cue", f'"{thanks.words}"'
@@ -117,7 +117,12 @@ def turn_level(turn: Turn) -> tuple[int, str, str]:
         return 0, "sentiment", f"positive {turn.score:+.2f}"
     if turn.sentiment is None:
         return 1, "sentiment", "unscored"
-    return 1, "sentiment", f"{turn.sentiment} {turn.score:+.2f}"
+    return 1, "sentiment", _sentiment_text(turn)
+
+
+def _sentiment_text(turn: Turn) -> str:
+    """The label with its score, or the label alone where the model stored no score."""
+    return str(turn.sentiment) if turn.score is None else f"{turn.sentiment} {turn.score:+.2f}"
 
 
 def customer_state(turns: list[Turn], customer_id: str) -> CustomerState:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grapevine.care import add_brand_account, exclude_brand_account, forget_brand_account, list_brand_accounts
+from grapevine.care.inbox import duration_text
 from grapevine.care.inbox import inbox as care_inbox
 from grapevine.cli._app import AppContext, cli, pass_app
 from grapevine.cli._output import echo_json, echo_rows, format_option
@@ -42,9 +43,7 @@ def inbox(
         echo_json(rows)
         return
     for row in rows:
-        row["waiting"] = (
-            row["why"].split("waiting ")[1].split(" unanswered")[0] if row["waiting_s"] is not None else ""
-        )
+        row["waiting"] = "" if row["waiting_s"] is None else duration_text(row["waiting_s"])
     echo_rows(rows, "table", INBOX_COLUMNS)
 
 

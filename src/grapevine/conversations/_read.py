@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from grapevine._window import window_clauses
 from grapevine.conversations._build import threaded_through, update_threads
 from grapevine.errors import GrapevineError
 
@@ -21,8 +22,9 @@ SORTS = {
     "duration": "duration_s DESC NULLS LAST",
 }
 
-# The best score of each post: the accurate tier over the fast one, then the newest version.
-_BEST = (
+# The best score of each post: the accurate tier over the fast one, then the newest version
+# (care reads scores the same way).
+BEST_SCORE = (
     "QUALIFY row_number() OVER (PARTITION BY platform, id "
     "ORDER BY contains(model, '-accurate') DESC, model DESC) = 1"
 )
@@ -73,9 +75,9 @@ def thread_tree(
             SELECT platform, id, parent_id, depth, is_placeholder FROM post_threads
             WHERE platform = ? AND conversation_key = ?
         ), sentiment AS (
-            SELECT platform, id, label FROM post_sentiment SEMI JOIN turns USING (platform, id) {_BEST}
+            SELECT platform, id, label FROM post_sentiment SEMI JOIN turns USING (platform, id) {BEST_SCORE}
         ), emotion AS (
-            SELECT platform, id, label FROM post_emotion SEMI JOIN turns USING (platform, id) {_BEST}
+            SELECT platform, id, label FROM post_emotion SEMI JOIN turns USING (platform, id) {BEST_SCORE}
         )
         SELECT t.id, t.parent_id, t.is_placeholder, coalesce(p.author_handle, p.author_id), p.created_at,
                p.text, s.label, e.label
@@ -162,14 +164,9 @@ def list_conversations(
     if refresh:
         refresh_threads(store)
         refresh_care(store)
-    where: list[str] = ["turns >= ?"]
-    params: list[Any] = [int(min_turns)]
-    if since is not None:
-        where.append("ended_at >= CAST(? AS TIMESTAMPTZ)")
-        params.append(_timestamp(since))
-    if until is not None:
-        where.append("started_at < CAST(? AS TIMESTAMPTZ)")
-        params.append(_timestamp(until))
+    window, window_params = window_clauses(since, until, column="ended_at", until_column="started_at")
+    where: list[str] = ["turns >= ?", *window]
+    params: list[Any] = [int(min_turns), *window_params]
     if platform:
         where.append("platform = ?")
         params.append(platform)
@@ -231,12 +228,3 @@ def list_thread_problems(
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return store.query(sql, params).to_pylist()
-
-
-def _timestamp(value: datetime | str) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    try:
-        return datetime.fromisoformat(value).isoformat()
-    except ValueError:
-        raise GrapevineError(f"invalid date {value!r}; expected YYYY-MM-DD or an ISO 8601 time") from None

@@ -108,14 +108,14 @@ def _merged_edges(graph: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (unique // max(graph.n_nodes, 1)).astype(np.int64), (unique % max(graph.n_nodes, 1)), summed
 
 
-def _kind(values: list[Any]) -> tuple[str, str]:
-    """GEXF and GraphML type names for a column: integer, double or string."""
+def _kind(values: list[Any]) -> str:
+    """The type of a column, named alike in GEXF and GraphML: long, double or string."""
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in present):
-        return "long", "long"
+        return "long"
     if present and all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present):
-        return "double", "double"
-    return "string", "string"
+        return "double"
+    return "string"
 
 
 def _number(value: float) -> str:
@@ -137,7 +137,7 @@ def _gexf(
     if attributes:
         yield '    <attributes class="node">\n'
         for i, (name, values) in enumerate(attributes.items()):
-            yield f'      <attribute id="{i}" title={_attr(name)} type="{_kind(values)[0]}"/>\n'
+            yield f'      <attribute id="{i}" title={_attr(name)} type="{_kind(values)}"/>\n'
         yield "    </attributes>\n"
     yield "    <nodes>\n"
     columns = list(attributes.values())
@@ -174,7 +174,7 @@ def _graphml(
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
     for i, (name, values) in enumerate(attributes.items()):
-        yield f'  <key id="n{i}" for="node" attr.name={_attr(name)} attr.type="{_kind(values)[1]}"/>\n'
+        yield f'  <key id="n{i}" for="node" attr.name={_attr(name)} attr.type="{_kind(values)}"/>\n'
     yield '  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>\n'
     yield f'  <graph id="G" edgedefault="{mode}">\n'
     columns = list(attributes.values())

@@ -21,7 +21,7 @@ from grapevine.graph._centrality import core_number, hits, in_degree, out_degree
 from grapevine.graph._communities import leiden, modularity
 from grapevine.graph._export import write_graph
 from grapevine.graph._graph import Duplicates, Graph
-from grapevine.graph._store import _connection, graph_from_store
+from grapevine.graph._store import check_track, duckdb_connection, graph_from_store
 
 __all__ = [
     "GRAPH_KINDS",
@@ -57,7 +57,7 @@ def load_graph(
     brand: str | None = None,
 ) -> Graph:
     """A store graph by name; ``auto`` is the follow graph, else ``influence`` edges, else interactions."""
-    con = _connection(store)
+    con = duckdb_connection(store)
     if kind not in GRAPH_KINDS:
         raise GrapevineError(f"unknown graph {kind!r}; expected one of {', '.join(GRAPH_KINDS)}")
     if kind == "auto":
@@ -73,7 +73,7 @@ def load_graph(
 
 def node_handles(store: Any, graph: Graph) -> list[str | None]:
     """The handle of each node of a store graph (None where the account is unknown)."""
-    con = _connection(store)
+    con = duckdb_connection(store)
     table = con.sql("SELECT platform, id, handle FROM accounts WHERE handle IS NOT NULL").df()
     lookup = dict(zip(zip(table["platform"], table["id"], strict=True), table["handle"], strict=True))
     return [lookup.get(label) for label in graph.labels]
@@ -107,9 +107,8 @@ def resolve_nodes(store: Any, graph: Graph, names: list[str], platform: str | No
 
 def brand_voices(store: Any, graph: Graph, brand: str) -> np.ndarray:
     """Per node, how many of its posts match the tracked query ``brand`` (a teleport vector)."""
-    con = _connection(store)
-    if brand not in {row[0] for row in con.execute("SELECT name FROM tracks").fetchall()}:
-        raise GrapevineError(f"no tracked query named {brand!r}; see `grapevine track list`")
+    con = duckdb_connection(store)
+    check_track(con, brand)
     table = con.sql(
         "SELECT p.platform, p.author_id, count(*) AS posts FROM posts p JOIN track_matches m "
         "ON m.platform = p.platform AND m.id = p.id WHERE m.track = ? AND p.author_id IS NOT NULL "

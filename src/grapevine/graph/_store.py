@@ -25,6 +25,7 @@ burst copies and bot reposts that way).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -34,10 +35,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from grapevine._window import window_clauses
 from grapevine.errors import GrapevineError
 from grapevine.graph._graph import Duplicates, Graph, build_graph
 
-__all__ = ["INTERACTION_KINDS", "graph_from_store"]
+__all__ = ["INTERACTION_KINDS", "check_track", "duckdb_connection", "graph_from_store"]
 
 INTERACTION_KINDS = ("reply", "mention", "repost", "quote")
 _SEPARATOR = "\x1f"  # joins platform and id into one key; never part of a platform name
@@ -105,7 +107,7 @@ def graph_from_store(
     Graph
         Labels are a MultiIndex ``(platform, id)``; ``graph.kind`` is ``kind``.
     """
-    connection = _connection(con)
+    connection = duckdb_connection(con)
     sql, params = _edge_query(
         connection, kind, platform, since, until, weights, exclude_posts is not None, track
     )
@@ -145,7 +147,8 @@ def _posts_sql(where: str, exclude: bool) -> str:
     return _POSTS.format(anti=anti, where=where)
 
 
-def _connection(con: Any) -> duckdb.DuckDBPyConnection:
+def duckdb_connection(con: Any) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection behind a Workspace, a Store or a connection."""
     store = getattr(con, "store", con)  # a Workspace holds a Store
     connection = getattr(store, "con", store)  # a Store holds a connection
     if not isinstance(connection, duckdb.DuckDBPyConnection):
@@ -169,16 +172,9 @@ def _edge_query(
         where += " AND platform = ?"
         params.append(platform)
     if track is not None:
-        tracks = {row[0] for row in con.execute("SELECT name FROM tracks").fetchall()}
-        if track not in tracks:
-            raise GrapevineError(f"no tracked query named {track!r}; see `grapevine track list`")
-    window, window_params = "", []
-    if since is not None:
-        window += " AND created_at >= CAST(? AS TIMESTAMPTZ)"
-        window_params.append(str(since))
-    if until is not None:
-        window += " AND created_at < CAST(? AS TIMESTAMPTZ)"
-        window_params.append(str(until))
+        check_track(con, track)
+    window_sql, window_params = window_clauses(since, until)
+    window = "".join(f" AND {clause}" for clause in window_sql)
     if kind in _DERIVED or kind == "interaction":
         if track is not None:
             where += (
@@ -186,33 +182,24 @@ def _edge_query(
                 "WHERE m.track = ? AND m.platform = posts.platform AND m.id = posts.id)"
             )
             params.append(track)
-        if kind == "interaction":
-            factors = {name: 1.0 for name in INTERACTION_KINDS} | dict(weights or {})
-            unknown = set(factors) - set(INTERACTION_KINDS)
-            if unknown:
-                raise GrapevineError(f"unknown interaction kinds {sorted(unknown)}; use {INTERACTION_KINDS}")
-            parts = [
-                f"SELECT platform, src, dst, {float(factor)!r} AS weight FROM ({_DERIVED[name]})"
-                for name, factor in factors.items()
-                if factor != 0
-            ]
-            if not parts:
-                raise GrapevineError("every interaction weight is 0: nothing to build")
-            derived = " UNION ALL ".join(parts)
-        else:
-            derived = f"SELECT platform, src, dst, 1.0 AS weight FROM ({_DERIVED[kind]})"
+        factors = _interaction_factors(weights) if kind == "interaction" else {kind: 1.0}
+        # the factors are parameters too: they follow the posts' parameters in the text
+        derived = " UNION ALL ".join(
+            f"SELECT platform, src, dst, CAST(? AS DOUBLE) AS weight FROM ({_DERIVED[name]})"
+            for name in factors
+        )
         sql = (
             f"WITH p AS ({_posts_sql(where + window, exclude)}) "
             "SELECT platform, src, dst, sum(weight) AS weight "
             f"FROM ({derived}) WHERE src IS NOT NULL AND dst IS NOT NULL AND src <> dst "
             "GROUP BY platform, src, dst HAVING sum(weight) > 0 ORDER BY platform, src, dst"
         )
-        return sql, params + window_params
+        return sql, [*params, *window_params, *factors.values()]
     known = {row[0] for row in con.execute("SELECT DISTINCT kind FROM edges").fetchall()}
     if kind not in known and kind not in ("follow", "influence"):
         choices = sorted(known | {"follow", "influence", "interaction", *_DERIVED})
         raise GrapevineError(f"unknown graph kind {kind!r}; expected one of {', '.join(choices)}")
-    dated = f" AND (created_at IS NULL OR ({window[5:]}))" if window else ""
+    dated = f" AND (created_at IS NULL OR ({' AND '.join(window_sql)}))" if window_sql else ""
     voices = ""
     if track is not None:
         voices = (
@@ -228,3 +215,29 @@ def _edge_query(
         f"WHERE kind = ?{where}{dated}{voices} ORDER BY platform, src, dst, file_key, record, seq"
     )
     return sql, [kind, *params, *window_params]
+
+
+def _interaction_factors(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """How much each interaction kind counts (1 unless ``weights`` says otherwise); zeros left out."""
+    factors = {name: 1.0 for name in INTERACTION_KINDS}
+    for name, value in (weights or {}).items():
+        if name not in INTERACTION_KINDS:
+            unknown = sorted(set(weights or {}) - set(INTERACTION_KINDS))
+            raise GrapevineError(f"unknown interaction kinds {unknown}; use {INTERACTION_KINDS}")
+        try:
+            factor = float(value)
+        except (TypeError, ValueError):
+            factor = math.nan
+        if not math.isfinite(factor) or factor < 0:
+            raise GrapevineError(f"interaction weight {name}={value!r} must be a number, 0 or more")
+        factors[name] = factor
+    chosen = {name: factor for name, factor in factors.items() if factor != 0}
+    if not chosen:
+        raise GrapevineError("every interaction weight is 0: nothing to build")
+    return chosen
+
+
+def check_track(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Raise a clear error unless ``name`` is a tracked query."""
+    if not con.execute("SELECT 1 FROM tracks WHERE name = ?", [name]).fetchall():
+        raise GrapevineError(f"no tracked query named {name!r}; see `grapevine track list`")

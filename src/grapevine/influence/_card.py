@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from grapevine.graph import in_degree, pagerank
-from grapevine.graph._store import _connection
+from grapevine.graph._store import duckdb_connection
 from grapevine.influence._formula import (
     BRAND_MENTIONS_FULL,
     BRAND_WEIGHTS,
@@ -53,7 +53,7 @@ def influence_table(
         ``influence`` (0-100, None when nothing could be measured), ``formula`` and
         ``components`` (``name, value, weight, points, share, explain``).
     """
-    signals = read_signals(_connection(store), brand, since, until)
+    signals = read_signals(duckdb_connection(store), brand, since, until)
     accounts = signals.accounts
     keys = pd.MultiIndex.from_frame(accounts[["platform", "account_id"]], names=["platform", "id"])
     platforms = accounts["platform"].to_numpy()
@@ -140,29 +140,30 @@ def _attention(account: Any, signals: Signals, percentile: float, score: float) 
 
 
 def _amplification(account: Any) -> Component:
-    drawn, posts = int(account.amplifications), int(account.posts)
-    per_post = rate(drawn, posts)
-    return Component(
-        "amplification",
-        round(per_post, 4),
-        _rate_fraction(per_post),
-        f"{drawn:,} reposts and quotes by others over {posts:,} posts: {per_post:.2f} per post",
+    return _per_post(
+        "amplification", int(account.amplifications), int(account.posts), "reposts and quotes by others"
     )
 
 
 def _conversation(account: Any) -> Component:
-    drawn, posts = int(account.replies_drawn), int(account.posts)
-    per_post = rate(drawn, posts)
-    return Component(
+    return _per_post(
         "conversation",
-        round(per_post, 4),
-        _rate_fraction(per_post),
-        f"{drawn:,} replies from others over {posts:,} posts: {per_post:.2f} per post (self-replies ignored)",
+        int(account.replies_drawn),
+        int(account.posts),
+        "replies from others",
+        " (self-replies ignored)",
     )
 
 
-def _rate_fraction(per_post: float) -> float:
-    return log_fraction(per_post, RATE_FULL)
+def _per_post(name: str, drawn: int, posts: int, what: str, note: str = "") -> Component:
+    """A component counting what an account's posts drew, per post (see :func:`rate`)."""
+    per_post = rate(drawn, posts)
+    return Component(
+        name,
+        round(per_post, 4),
+        log_fraction(per_post, RATE_FULL),
+        f"{drawn:,} {what} over {posts:,} posts: {per_post:.2f} per post{note}",
+    )
 
 
 def _brand_centrality(account: Any, signals: Signals, brand: str, percentile: float) -> Component:

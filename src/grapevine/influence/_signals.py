@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from grapevine.errors import GrapevineError
+from grapevine._window import window_clauses
 from grapevine.graph import Graph, graph_from_store
 from grapevine.graph._reciprocity import reciprocal_edges, union_graph
+from grapevine.graph._store import check_track
 from grapevine.influence._bursts import burst_posts
 
 __all__ = ["FOLLOW_WEIGHT", "Signals", "read_signals"]
@@ -101,11 +101,10 @@ def read_signals(
     until: datetime | str | None = None,
 ) -> Signals:
     """Read everything the score card needs in a few queries."""
-    window, params = _window(since, until)
+    clauses, params = window_clauses(since, until)
+    window = "".join(f" AND {clause}" for clause in clauses)
     if brand is not None:
-        known = {row[0] for row in con.execute("SELECT name FROM tracks").fetchall()}
-        if brand not in known:
-            raise GrapevineError(f"no tracked brand named {brand!r}; see `grapevine track list`")
+        check_track(con, brand)
     excluded = burst_posts(con, window, params)
     accounts = con.sql(_ACCOUNTS).df()
     con.register(_EXCLUDED, excluded.select(["platform", "id"]))
@@ -175,14 +174,3 @@ def _edge_platforms(graph: Graph) -> set[str]:
         return set()
     src, _, _ = graph.edges()
     return set(pd.unique(graph.labels.get_level_values("platform")[src]))
-
-
-def _window(since: datetime | str | None, until: datetime | str | None) -> tuple[str, list[Any]]:
-    window, params = "", []
-    if since is not None:
-        window += " AND created_at >= CAST(? AS TIMESTAMPTZ)"
-        params.append(str(since))
-    if until is not None:
-        window += " AND created_at < CAST(? AS TIMESTAMPTZ)"
-        params.append(str(until))
-    return window, params

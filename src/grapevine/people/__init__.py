@@ -26,7 +26,7 @@ from grapevine.people._audience import audience, audience_columns
 from grapevine.people._contacts import default_region, refresh_contacts
 from grapevine.people._extract import find_emails, find_handles, find_phones, find_urls
 from grapevine.people._identity import HUB_LIMIT, RULES_VERSION, THRESHOLD, new_person_id
-from grapevine.people._profile import people_summary, person_of, person_profile
+from grapevine.people._profile import people_spread, people_summary, person_of, person_profile
 from grapevine.people._resolve import find_accounts, merge_people, refresh_people, split_person
 from grapevine.people._stats import ALL_BRANDS, brand_stats, person_posts, trend_window
 from grapevine.people._table import SORTS, TABLE_COLUMNS, people_table, person_channels, reachability
@@ -51,6 +51,7 @@ __all__ = [
     "find_urls",
     "merge_people",
     "new_person_id",
+    "people_spread",
     "people_summary",
     "people_table",
     "person_channels",

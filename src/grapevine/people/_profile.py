@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from grapevine.store import Store
     from grapevine.workspace import Workspace
 
-__all__ = ["people_summary", "person_of", "person_profile"]
+__all__ = ["people_spread", "people_summary", "person_of", "person_profile"]
 
 POSTS_SHOWN = 20
 
@@ -72,12 +72,13 @@ def person_profile(
     numbers = audience_columns(store).get(pid, {})
     influence_rows, why_not = influence_by_person(store, brand, since, until)
     scored = influence_rows.get(pid)
+    blocked = pid in do_not_contact_ids(store)
     profile: dict[str, Any] = {
         "person_id": pid,
         "accounts": accounts,
         "links": links,
-        "do_not_contact": pid in do_not_contact_ids(store),
-        "channels": [] if pid in do_not_contact_ids(store) else person_channels(store, [pid]).get(pid, []),
+        "do_not_contact": blocked,
+        "channels": [] if blocked else person_channels(store, [pid]).get(pid, []),
         "brands": brands,
         "posts": posts[:POSTS_SHOWN],
         "post_count": len(posts),
@@ -112,9 +113,6 @@ def people_summary(ws: Workspace | Store, brand: str | None, top: int = 5, seed:
     cascade model on the follow graph (the interaction graph when there are no follow edges),
     from :func:`grapevine.reach.expected_spread`, with its 95% interval.
     """
-    from grapevine.graph import graph_from_store
-    from grapevine.reach import expected_spread
-
     store = cast("Store", getattr(ws, "store", ws))  # a Workspace holds its Store
     rows = people_table(store, brand=brand, sort="influence", top=top)
     summary: dict[str, Any] = {
@@ -136,18 +134,31 @@ def people_summary(ws: Workspace | Store, brand: str | None, top: int = 5, seed:
         summary["explanation"] = why_not or f"{rows[0]['handle']} has no influence score"
     ids = [row["person_id"] for row in rows]
     summary["audience"] = audience(store, ids)
-    seeds = [
-        (platform, account_id)
-        for platform, account_id in store.run(
-            "SELECT platform, id FROM person_accounts WHERE person_id IN (SELECT unnest(?))", [ids]
-        )
-    ]
+    summary["reach"] = people_spread(store, ids, seed)
+    return summary
+
+
+def people_spread(store: Store, person_ids: list[str], seed: int = 0) -> dict[str, Any] | None:
+    """How far a message the people post at once spreads, with its 95% interval.
+
+    The weighted cascade (:func:`grapevine.reach.expected_spread`) on the follow graph, or on
+    the interaction graph when none of their accounts has a follow edge; None when neither
+    graph holds any of their accounts. Returns ``{"graph", "model", "seeds", "expected_spread",
+    "low", "high"}`` (``seeds``: their accounts found in that graph).
+    """
+    from grapevine.graph import graph_from_store
+    from grapevine.reach import expected_spread
+
+    accounts = store.run(
+        "SELECT platform, id FROM person_accounts WHERE person_id IN (SELECT unnest(?))", [person_ids]
+    )
+    seeds = [(platform, account_id) for platform, account_id in accounts]
     for kind in ("follow", "interaction"):
         graph = graph_from_store(store, kind)
         present = [s for s in seeds if s in graph.labels]
         if graph.n_edges and present:
             spread = expected_spread(graph, present, model="wc", seed=seed)
-            summary["reach"] = {
+            return {
                 "graph": kind,
                 "model": "wc",
                 "seeds": len(present),
@@ -155,5 +166,4 @@ def people_summary(ws: Workspace | Store, brand: str | None, top: int = 5, seed:
                 "low": spread.low,
                 "high": spread.high,
             }
-            break
-    return summary
+    return None

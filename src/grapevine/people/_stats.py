@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grapevine._window import parse_time, window_clauses
 from grapevine.brands import LEVEL, sentiment_model_version
 from grapevine.errors import GrapevineError
 from grapevine.people._shares import batch_share_intervals
@@ -44,16 +45,6 @@ class Window:
         self.since, self.until, self.current, self.previous = since, until, current, previous
 
 
-def _parse(value: datetime | str | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise GrapevineError(f"invalid date {value!r}; expected YYYY-MM-DD or an ISO 8601 time") from None
-    return parsed
-
-
 def trend_window(
     store: Store,
     since: datetime | str | None,
@@ -61,7 +52,8 @@ def trend_window(
     trend_days: int = TREND_DAYS,
 ) -> Window:
     """The window for ``since``/``until`` (see the module docstring)."""
-    start, end = _parse(since), _parse(until)
+    start = None if since is None else parse_time(since)
+    end = None if until is None else parse_time(until)
     if start is not None and start.tzinfo is None:
         start = start.astimezone()
     if end is not None and end.tzinfo is None:
@@ -71,9 +63,10 @@ def trend_window(
     if start is not None and end is not None:
         return Window(start, end, (start, end), (start - (end - start), start))
     if end is None:
-        newest = store.run("SELECT max(p.created_at) FROM track_matches m JOIN posts p USING (platform, id)")[
-            0
-        ][0]
+        # the newest mention that counts: a deleted post is in no number, so it ends no period
+        (newest,) = store.run(
+            "SELECT max(p.created_at) FROM track_matches m JOIN posts p USING (platform, id) WHERE NOT p.deleted"
+        )[0]
         if newest is None:
             return Window(start, end, None, None)
         end_of_data = newest + timedelta(microseconds=1)
@@ -211,16 +204,11 @@ def person_posts(
 ) -> list[dict[str, Any]]:
     """The posts behind a person's brand numbers, newest first, with the label each one counted as."""
     version = sentiment_model_version(store, model)
-    where, params = ["a.person_id = ?", "NOT p.deleted"], [person_id]
+    window, window_params = window_clauses(since, until, "p.created_at")
+    where, params = ["a.person_id = ?", "NOT p.deleted", *window], [person_id, *window_params]
     if brand is not None:
         where.append("m.track = ?")
         params.append(brand)
-    if since is not None:
-        where.append("p.created_at >= CAST(? AS TIMESTAMPTZ)")
-        params.append(str(since))
-    if until is not None:
-        where.append("p.created_at < CAST(? AS TIMESTAMPTZ)")
-        params.append(str(until))
     sql = (
         "SELECT p.platform, p.id, p.author_handle, p.created_at, list(DISTINCT m.track ORDER BY m.track) "
         "AS brands, any_value(s.label) AS sentiment, any_value(p.url) AS url, any_value(p.text) AS text "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from grapevine._window import window_clauses
 from grapevine.errors import GrapevineError
 from grapevine.people._audience import audience_columns
 from grapevine.people._contacts import post_channels_of_others_excluded
@@ -38,6 +39,23 @@ TABLE_COLUMNS = (
     "person_id",
 )
 CHANNEL_KINDS = ("email", "phone", "website", "handle")
+# The brand columns of a person with no mention in the window: counts are a true 0, the shares,
+# dates and trend are unknown.
+_NO_MENTIONS: dict[str, Any] = {
+    "mentions": 0,
+    "positive_share": None,
+    "positive_low": None,
+    "positive_high": None,
+    "negative_share": None,
+    "negative_low": None,
+    "negative_high": None,
+    "scored": 0,
+    "first_mention": None,
+    "last_mention": None,
+    "mentions_now": 0,
+    "mentions_before": 0,
+    "trend": None,
+}
 
 
 def _people_base(store: Store, platform: str | None) -> dict[str, dict[str, Any]]:
@@ -201,19 +219,7 @@ def people_table(
             {
                 **row,
                 "brand": brand,
-                "mentions": stat["mentions"] if stat else 0,
-                "positive_share": stat["positive_share"] if stat else None,
-                "positive_low": stat["positive_low"] if stat else None,
-                "positive_high": stat["positive_high"] if stat else None,
-                "negative_share": stat["negative_share"] if stat else None,
-                "negative_low": stat["negative_low"] if stat else None,
-                "negative_high": stat["negative_high"] if stat else None,
-                "scored": stat["scored"] if stat else 0,
-                "first_mention": stat["first_mention"] if stat else None,
-                "last_mention": stat["last_mention"] if stat else None,
-                "mentions_now": stat["mentions_now"] if stat else 0,
-                "mentions_before": stat["mentions_before"] if stat else 0,
-                "trend": stat["trend"] if stat else None,
+                **{name: stat[name] if stat else missing for name, missing in _NO_MENTIONS.items()},
                 "reachable": bool(found),
                 "do_not_contact": pid in blocked,
                 "channels": sorted({c["kind"] for c in found}, key=CHANNEL_KINDS.index),
@@ -264,16 +270,11 @@ def reachability(
     gives one row per tracked brand and platform.
     """
     refresh_people(store)
-    where, params = ["NOT p.deleted"], []
+    window, params = window_clauses(since, until, "p.created_at")
+    where: list[str] = ["NOT p.deleted", *window]
     if brand is not None:
         where.append("m.track = ?")
         params.append(brand)
-    if since is not None:
-        where.append("p.created_at >= CAST(? AS TIMESTAMPTZ)")
-        params.append(str(since))
-    if until is not None:
-        where.append("p.created_at < CAST(? AS TIMESTAMPTZ)")
-        params.append(str(until))
     kinds = ", ".join(
         f"count(DISTINCT s.person_id) FILTER (WHERE list_contains(k.kinds, '{kind}')) AS {kind}"
         for kind in CHANNEL_KINDS
