@@ -1,7 +1,8 @@
-"""Benchmark the fast text models: speed against VADER on the same posts, and accuracy.
+"""Benchmark the text models: speed against VADER on the same posts, and accuracy.
 
-Prints two tables: posts/s (fast sentiment, fast emotion and VADER, measured in this run on the
-same posts, best of ``--repeat``) and quality on TweetEval val plus three out-of-domain sets
+Prints three tables: posts/s (fast sentiment, fast emotion and VADER, measured in this run on the
+same posts, best of ``--repeat``), the accurate tier's posts/s in one thread (target: 200) with
+its TweetEval val scores, and quality on TweetEval val plus three out-of-domain sets
 (airline brand tweets, STS-Gold, VADER's own rated tweets: VADER was built on that last one).
 
 Example: python benchmarks/text.py --data ../shared/data --repeat 3
@@ -30,6 +31,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timing runs; the best is reported")
     parser.add_argument(
         "--copies", type=int, default=5, help="how many times the val posts are repeated for timing"
+    )
+    parser.add_argument(
+        "--accurate-posts", type=int, default=1000, help="posts timed for the accurate tier (slower)"
     )
     args = parser.parse_args()
     try:
@@ -72,6 +76,7 @@ def main() -> None:
     )
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(MODELS_DIR.glob("*.npz")))
     print(f"model files: {sizes}\n")
+    _accurate_tier(args.data, val_texts[: args.accurate_posts], args.repeat)
 
     rows: list[tuple[str, str, str, str]] = []
     report = evaluate("sentiment", val_texts, val_labels, sentiment)
@@ -134,6 +139,33 @@ def main() -> None:
     print(f"|{'-' * 42}|{'-' * 14}|{'-' * 10}|{'-' * 10}|")
     for data, metric, fast, other in rows:
         print(f"| {data:<40} | {metric:<12} | {fast:>8} | {other:>8} |")
+
+
+def _accurate_tier(data: Path, posts: list[str], repeat: int) -> None:
+    """One-thread speed and TweetEval val scores of the shipped accurate (int8 ONNX) models."""
+    try:
+        from grapevine.text._accurate import load_accurate_model
+    except ImportError as exc:
+        print(f"accurate tier skipped: {exc}\n")
+        return
+    print(f"Accurate tier, one thread, {len(posts):,} posts (best of {repeat})")
+    print(f"| {'model':<28} | {'posts/s':>8} | {'TweetEval val':>22} | {'MB':>5} |")
+    print(f"|{'-' * 30}|{'-' * 10}|{'-' * 24}|{'-' * 7}|")
+    for task, metric in (("sentiment", "macro_recall"), ("emotion", "macro_f1")):
+        model = load_accurate_model(task, threads=1)
+        model.predict(posts[:32])  # warm-up: onnxruntime prepares its kernels on the first call
+        best = min(_time(lambda: model.predict(posts)) for _ in range(repeat))  # noqa: B023
+        rate = len(posts) / best
+        report = evaluate(
+            task,
+            read_texts(data / f"tweeteval/{task}/val_text.txt"),
+            read_labels(data / f"tweeteval/{task}/val_labels.txt"),
+            model,
+        )
+        size = model.meta["size_bytes"] / 1e6
+        score = f"{metric} {report[metric]:.4f}"
+        print(f"| {model.version:<28} | {rate:>8,.0f} | {score:>22} | {size:>5.1f} |")
+    print()
 
 
 def _time(run: Callable[[], object]) -> float:
