@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/graph.py
 	$(BIN)/python benchmarks/people.py
+	$(BIN)/python benchmarks/web.py --keep .bench/web --seconds 30
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

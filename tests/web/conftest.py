@@ -26,6 +26,8 @@ TEXT_PAYLOAD = (
 )
 NAME_PAYLOAD = '<img src=x onerror="window.__pwned=\'name\'"><span id="pwned-name">Mallory</span>'
 BIO_PAYLOAD = '"><svg onload="window.__pwned=\'bio\'"></svg><i id="pwned-bio">x</i></textarea><a href="javascript:alert(1)">'
+# A mention is any text after "@": mentions of unknown handles become nodes of the network, labelled so.
+MENTION_PAYLOAD = '<img src=x onerror="window.__pwned=\'mention\'"><u id="pwned-mention">m</u>'
 HANDLE = "mallory_x"
 EVIL_ROOT = "990000000000000001"
 EVIL_REPLY = "990000000000000002"
@@ -67,7 +69,7 @@ def _write_hostile(ws: Workspace) -> None:
                 created_at=when,
                 lang="en",
                 conversation_id=EVIL_ROOT,
-                mentions=["AcmeSupport"],
+                mentions=["AcmeSupport", MENTION_PAYLOAD],
             )
         ],
         3,

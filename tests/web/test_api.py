@@ -11,7 +11,7 @@ import pytest
 from grapevine import crm
 from tests.web.conftest import EVIL_ROOT, HANDLE, World
 
-PAGES = ["/", "/people", "/inbox", "/reach"]
+PAGES = ["/", "/people", "/inbox", "/network", "/reach"]
 
 
 def _csrf(client: httpx.Client) -> str:
@@ -129,10 +129,12 @@ def test_openapi_documents_every_json_twin(http: httpx.Client) -> None:
         "/reach.json",
         "/people/{ref}/notes.json",
         "/conversations/{ref}/status.json",
+        "/conversations/{ref}/drafts.json",
+        "/network.json",
     ):
         assert path in paths, path
     params = {p["name"] for p in paths["/people.json"]["get"]["parameters"]}
-    assert {"brand", "platform", "reachable", "q", "sort"} <= params
+    assert {"brand", "platform", "reachable", "q", "community", "sort"} <= params
 
 
 def test_unknown_brand_is_a_clear_404(http: httpx.Client) -> None:
@@ -228,3 +230,20 @@ def test_hostile_text_is_escaped_in_the_html(http: httpx.Client, world: World) -
         assert "<script>window.__pwned" not in html and 'id="pwned' not in html, page
         assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", ""), page
     assert "&lt;script&gt;window.__pwned" in http.get(f"/conversations/twitter:{EVIL_ROOT}").text
+
+
+def test_concurrent_requests_all_answer(server: Any) -> None:
+    # Requests are authenticated on the event loop while views run in worker threads; both use
+    # DuckDB, which refuses a second call on a busy connection unless each has its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = [f"/people.json?offset={i}&limit=3" for i in range(6)] + [
+        "/inbox.json?limit=7",
+        "/network.json?limit=9",
+    ]
+
+    def get(url: str) -> int:
+        return httpx.get(server.url + url, timeout=60).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(get, urls * 2)) == [200] * len(urls) * 2

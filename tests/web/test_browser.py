@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import EVIL_ROOT, HANDLE, LiveServer, World
+from tests.web.conftest import EVIL_ROOT, HANDLE, MENTION_PAYLOAD, TEXT_PAYLOAD, LiveServer, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -37,7 +37,9 @@ def browser() -> Iterator[Any]:
             args=[
                 "--headless",
                 "--no-sandbox",
-                "--disable-gpu",
+                # WebGL for the network page without a GPU: Chromium's software GL.
+                "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader",
                 "--disable-background-networking",
                 "--disable-dev-shm-usage",
                 "--no-first-run",
@@ -81,6 +83,7 @@ def test_every_page_loads_and_is_captured(page: Any, world: World, artifacts: Pa
         "person": f"/people/{world.ws.people(top=1)[0]['person_id']}",
         "inbox": "/inbox",
         "conversation": f"/conversations/{world.ws.inbox(limit=1)[0]['platform']}:{world.ws.inbox(limit=1)[0]['conversation_key']}",
+        "network": "/network?brand=acme",
         "reach": "/reach?p=" + world.ws.people(top=2)[1]["person_id"],
     }
     for name, path in pages.items():
@@ -99,6 +102,7 @@ def test_injected_markup_never_runs(page: Any, world: World) -> None:
         f"/people?q={HANDLE}",
         "/?brand=acme",
         "/reach?p=" + world.evil_person,
+        "/network?brand=acme",
     ):
         page.goto(path)
         page.wait_for_load_state("load")
@@ -116,14 +120,14 @@ def test_filter_the_people_table(page: Any) -> None:
     with page.expect_navigation():
         page.select_option("#platform", "mastodon")  # applies on change
     assert "platform=mastodon" in page.url
-    cells = page.locator("table.people tbody tr td:nth-child(2)").all_inner_texts()
+    cells = page.locator("table.people > tbody > tr > td:nth-child(2)").all_inner_texts()
     assert cells and all("mastodon" in c for c in cells)
     page.fill("#q", HANDLE)
     page.select_option("#platform", "")
     page.wait_for_url("**platform=**")
     page.click("button:has-text('Filter')")
     page.wait_for_url(f"**q={HANDLE}**")
-    assert page.locator("table.people tbody tr").count() == 1
+    assert page.locator("table.people > tbody > tr").count() == 1
 
 
 def test_open_a_thread_from_the_inbox_and_add_a_note(page: Any) -> None:
@@ -137,6 +141,71 @@ def test_open_a_thread_from_the_inbox_and_add_a_note(page: Any) -> None:
     page.fill("#note", "Called them back <b>today</b>")
     page.click("#note-form button")
     page.wait_for_load_state("load")
-    print(page.url, page.content()[:3000])
     assert "Called them back <b>today</b>" in page.locator("ul.notes").inner_text()
+    assert page.console_errors == []
+
+
+def test_inbox_keyboard_and_a_reply_draft(page: Any) -> None:
+    page.goto("/inbox")
+    links = page.locator("table.inbox tbody [data-row-link]")
+    assert "j/k" in page.locator("#inbox-keys").inner_text()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("ArrowDown")  # arrows work once the focus is in the table
+    second = links.nth(1).get_attribute("href")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == second
+    assert "Open the conversation with" in (links.nth(1).get_attribute("aria-label") or "")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(second)
+    page.fill("#draft-text", TEXT_PAYLOAD)
+    with page.expect_navigation():
+        page.click("#draft-form button")
+    draft = page.locator("ul.drafts li").first
+    assert draft.locator(".badge").inner_text() == "draft"
+    assert draft.locator("textarea").input_value() == TEXT_PAYLOAD  # shown as text, not run
+    assert _pwned(page) == (None, 0)
+    draft.locator("select").select_option("ready")
+    with page.expect_navigation():
+        draft.locator("button").click()
+    assert page.locator("ul.drafts li .badge").first.inner_text() == "ready"
+    assert page.console_errors == []
+
+
+def test_network_draws_searches_and_opens_a_person(page: Any, http: Any) -> None:
+    twin = http.get("/network.json", params={"brand": "acme"}).json()
+    page.goto("/network?brand=acme")
+    page.wait_for_function("window.grapevineNetwork && (grapevineNetwork.renderer || grapevineNetwork.error)")
+    drawn = page.evaluate(
+        "({order: grapevineNetwork.graph.order, size: grapevineNetwork.graph.size,"
+        " renderer: !!grapevineNetwork.renderer, error: grapevineNetwork.error})"
+    )
+    assert (drawn["order"], drawn["size"]) == (len(twin["nodes"]), len(twin["edges"]))
+    # Sigma drew on WebGL (software GL here); without it the page says why and keeps the table.
+    assert drawn["renderer"] or "draw" in page.locator("#graph-fallback").inner_text(), drawn
+    if drawn["renderer"]:
+        assert page.locator("#graph canvas").count() >= 1
+        page.click("[data-zoom=in]")
+    assert _pwned(page) == (None, 0)
+    page.fill("#node-search", MENTION_PAYLOAD[:12])  # the stranger's mention: listed as text
+    assert page.locator("#node-results li").first.inner_text() == MENTION_PAYLOAD
+    assert _pwned(page) == (None, 0)
+    target = next(n for n in twin["nodes"] if n["url"] and n["handle"])
+    page.fill("#node-search", target["handle"])
+    result = page.locator("#node-results a", has_text=target["label"]).first
+    with page.expect_navigation():
+        result.click()
+    assert page.url.endswith(target["url"])
+    assert page.console_errors == []
+
+
+def test_network_without_webgl_keeps_the_table_and_search(page: Any) -> None:
+    page.add_init_script("HTMLCanvasElement.prototype.getContext = function () { return null; };")
+    page.goto("/network?brand=acme")
+    page.wait_for_function("window.grapevineNetwork && grapevineNetwork.error")
+    assert "no WebGL" in page.locator("#graph-fallback").inner_text()
+    assert page.locator("table.network-nodes > tbody > tr").count() > 1
+    page.fill("#node-search", "acme")
+    assert page.locator("#node-results a").count() >= 1
     assert page.console_errors == []

@@ -80,3 +80,28 @@ def migrate_crm(con: duckdb.DuckDBPyConnection) -> None:
     for statement in CRM_SQL.split(";\n"):
         if statement.strip():
             con.execute(statement).fetchall()
+
+
+# Reply drafts (the web inbox's "draft a reply"): never sent by grapevine, only kept with a status.
+DRAFTS_SQL = """
+CREATE SEQUENCE reply_draft_ids START 1;
+CREATE TABLE reply_drafts (
+    id BIGINT PRIMARY KEY DEFAULT nextval('reply_draft_ids'),
+    platform VARCHAR NOT NULL,
+    conversation_key VARCHAR NOT NULL,
+    reply_to VARCHAR,                   -- the post id the reply answers, when chosen
+    text VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,            -- draft | ready | sent | discarded
+    author VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by VARCHAR
+)
+"""
+
+
+def migrate_drafts(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the reply-drafts table (the store runs this once, as migration 7)."""
+    for statement in DRAFTS_SQL.split(";\n"):
+        if statement.strip():
+            con.execute(statement).fetchall()

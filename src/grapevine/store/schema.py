@@ -9,7 +9,7 @@ import duckdb
 
 from grapevine.care._schema import migrate_care
 from grapevine.conversations._schema import migrate_conversations
-from grapevine.crm._schema import migrate_crm
+from grapevine.crm._schema import migrate_crm, migrate_drafts
 from grapevine.people._schema import migrate_people
 
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
@@ -167,6 +167,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "care: brand accounts, customer states and where they are heading", migrate_care),
     Migration(5, "people: identity links, merges and splits, person ids, contact channels", migrate_people),
     Migration(6, "crm: stages, tags, notes, assignment, outreach, do-not-contact; web tokens", migrate_crm),
+    Migration(7, "reply drafts kept for the web inbox (never sent)", migrate_drafts),
 ]
 
 

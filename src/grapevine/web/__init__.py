@@ -4,7 +4,7 @@
 for passwords, API tokens with read/write scope, CSRF and when another address is allowed);
 ``grapevine report`` writes the overview as one self-contained HTML file
 (:func:`write_report`). Pages: ``/`` (overview), ``/people``, ``/people/{ref}``, ``/inbox``,
-``/conversations/{platform:root_id}``, ``/reach``; add ``.json`` for the data (``/index.json``
+``/conversations/{platform:root_id}``, ``/network``, ``/reach``; add ``.json`` for the data (``/index.json``
 for ``/``); the OpenAPI schema is at ``/openapi.json``.
 """
 

@@ -6,42 +6,37 @@ lock; pages are rendered by Jinja2 with autoescaping, charts are inline SVG, and
 served from the package (``/static``), so the app works with no internet.
 """
 
-# No ``from __future__ import annotations`` here: FastAPI reads the route signatures (and the
-# request-body models of the write endpoints built in loops below) at runtime.
+# No ``from __future__ import annotations`` here: FastAPI reads the route signatures at runtime.
 
 import functools
-import threading
 from collections.abc import Callable
-from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-import orjson
-from fastapi import Body, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from grapevine import __version__, crm
+from grapevine import __version__
 from grapevine.errors import GrapevineError
-from grapevine.web import _charts, _views
-from grapevine.web._auth import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    Access,
-    Principal,
-    csrf_valid,
-    is_loopback,
-    new_csrf,
+from grapevine.web import _views
+from grapevine.web._actions import register_actions
+from grapevine.web._auth import CSRF_COOKIE, SESSION_COOKIE, Access, csrf_valid, is_loopback, new_csrf
+from grapevine.web._network import DEFAULT_NODES, MAX_NODES
+from grapevine.web._render import (
+    HERE,
+    AppState,
+    encode_json,
+    error_status,
+    render,
+    state_of,
+    template_environment,
 )
 from grapevine.workspace import Workspace
 
 __all__ = ["create_app", "encode_json", "template_environment"]
 
-HERE = Path(__file__).parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -49,124 +44,15 @@ CSP = (
 )
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def encode_json(data: Any) -> bytes:
-    """JSON bytes for API answers and exports (datetimes as ISO 8601, numpy numbers as numbers)."""
-    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-
-
-def _percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value:.{digits}%}"
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
-
-
-def _when(value: datetime | str | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    return value.strftime("%Y-%m-%d %H:%M")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{int(minutes)}m"
-    if minutes < 48 * 60:
-        return f"{int(minutes // 60)}h"
-    return f"{int(minutes // 1440)}d"
-
-
-def _with_query(query: dict[str, str], **changes: Any) -> str:
-    """The current query string with some parameters changed (None removes one)."""
-    merged = {**query, **{k: v for k, v in changes.items()}}
-    return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
-
-
-def template_environment() -> Environment:
-    """Jinja2 with autoescaping always on (every template renders text written by strangers)."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        percent=_percent,
-        number=_number,
-        when=_when,
-        duration=_duration,
-        path=lambda v: quote(str(v), safe=":@"),
-    )
-    env.globals.update(charts=_charts, version=__version__, with_query=_with_query)
-    return env
-
-
-class _App:
-    """What the routes share: the workspace, its lock, the access rules and the templates."""
-
-    def __init__(self, ws: Workspace, access: Access, host: str) -> None:
-        self.ws = ws
-        self.access = access
-        self.host = host
-        self.lock = threading.RLock()
-        self.env = template_environment()
-
-    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            return fn(*args, **kwargs)
-
-
-def _state(request: Request) -> _App:
-    return request.app.state.grapevine
-
-
-def _principal(request: Request) -> Principal:
-    return request.state.principal
-
-
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    """A page: the template with the request's CSRF token, the signed-in principal and ``context``."""
-    app = _state(request)
-    context = {"error": None, "json_url": None, **context}
-    page = app.env.get_template(template).render(
-        request_path=request.url.path,
-        query=dict(request.query_params),
-        csrf=request.state.csrf,
-        principal=getattr(request.state, "principal", None),
-        **context,
-    )
-    return HTMLResponse(page, status_code=status)
-
-
-def _error_status(exc: GrapevineError) -> int:
-    if isinstance(exc, _views.NotFound):
-        return 404
-    if isinstance(exc, crm.ContactRefused):
-        return 409
-    return 400
-
-
 def _clean(value: str | None) -> str | None:
     """HTML forms send "" for "any": treat it as not given."""
     return value.strip() or None if value is not None else None
+
+
+def _community(value: str | None) -> int | None:
+    """A community number from a query string, where "" (the form's "any") means none."""
+    cleaned = _clean(value)
+    return int(cleaned) if cleaned else None
 
 
 def twin(app: FastAPI, path: str, template: str, json_path: str | None = None) -> Callable[..., Any]:
@@ -175,14 +61,13 @@ def twin(app: FastAPI, path: str, template: str, json_path: str | None = None) -
     def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(view)
         def as_json(**kwargs: Any) -> Response:
-            request: Request = kwargs["request"]
-            data = _state(request).call(view, **kwargs)
+            data = _cached(view, kwargs)
             return Response(encode_json(data), media_type="application/json")
 
         @functools.wraps(view)
         def as_html(**kwargs: Any) -> Response:
             request: Request = kwargs["request"]
-            data = _state(request).call(view, **kwargs)
+            data = _cached(view, kwargs)
             return render(
                 request, template, {"data": data, "json_url": _json_url(request, json_path or path + ".json")}
             )
@@ -209,186 +94,17 @@ def twin(app: FastAPI, path: str, template: str, json_path: str | None = None) -
     return register
 
 
+def _cached(view: Callable[..., dict[str, Any]], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The view's data for these parameters (the request aside), computed once per cache lifetime."""
+    params = {k: v for k, v in kwargs.items() if k != "request"}
+    state = state_of(kwargs["request"])
+    return state.view(view.__name__, params, lambda: view(**kwargs))
+
+
 def _json_url(request: Request, json_path: str) -> str:
     path = request.url.path
     target = "/index.json" if path == "/" else path + ".json"
     return target + (f"?{request.url.query}" if request.url.query else "")
-
-
-# -- write endpoints: one body model and one action each, as JSON and as an HTML form -----------
-
-
-class StageIn(BaseModel):
-    stage: Literal["unknown", "aware", "engaged", "advocate", "detractor"]
-
-
-class TagIn(BaseModel):
-    tag: str = Field(min_length=1, max_length=64)
-    remove: bool = False
-
-
-class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=10_000)
-
-
-class OutreachIn(BaseModel):
-    channel: str = Field(min_length=1, max_length=40, description="email, phone, handle, dm, ...")
-    summary: str | None = Field(default=None, max_length=2_000)
-
-
-class DoNotContactIn(BaseModel):
-    do_not_contact: bool = True
-    reason: str | None = Field(default=None, max_length=500)
-
-
-class ConversationIn(BaseModel):
-    status: Literal["open", "pending", "closed"] | None = None
-    assignee: str | None = Field(default=None, max_length=80, description='"" unassigns')
-
-
-def _stage(ws: Workspace, ref: str, body: StageIn, by: str) -> dict[str, Any]:
-    return crm.set_stage(ws.store, ref, body.stage, by=by)
-
-
-def _tag(ws: Workspace, ref: str, body: TagIn, by: str) -> dict[str, Any]:
-    return crm.remove_tag(ws.store, ref, body.tag) if body.remove else crm.add_tag(ws.store, ref, body.tag)
-
-
-def _person_note(ws: Workspace, ref: str, body: NoteIn, by: str) -> dict[str, Any]:
-    return crm.add_note(ws.store, "person", ref, body.text, author=by)
-
-
-def _outreach(ws: Workspace, ref: str, body: OutreachIn, by: str) -> dict[str, Any]:
-    return crm.log_outreach(ws.store, ref, body.channel, body.summary, by=by)
-
-
-def _dnc(ws: Workspace, ref: str, body: DoNotContactIn, by: str) -> dict[str, Any]:
-    if body.do_not_contact:
-        return crm.add_do_not_contact(ws.store, ref, body.reason, by=by)
-    return crm.remove_do_not_contact(ws.store, ref)
-
-
-def _conversation(ws: Workspace, ref: str, body: ConversationIn, by: str) -> dict[str, Any]:
-    return crm.set_conversation(ws.store, ref, status=body.status, assignee=body.assignee, by=by)
-
-
-def _conversation_note(ws: Workspace, ref: str, body: NoteIn, by: str) -> dict[str, Any]:
-    return crm.add_note(ws.store, "conversation", ref, body.text, author=by)
-
-
-PERSON_ACTIONS: list[tuple[str, type[BaseModel], Callable[..., dict[str, Any]]]] = [
-    ("stage", StageIn, _stage),
-    ("tags", TagIn, _tag),
-    ("notes", NoteIn, _person_note),
-    ("outreach", OutreachIn, _outreach),
-    ("do-not-contact", DoNotContactIn, _dnc),
-]
-CONVERSATION_ACTIONS: list[tuple[str, type[BaseModel], Callable[..., dict[str, Any]]]] = [
-    ("status", ConversationIn, _conversation),
-    ("notes", NoteIn, _conversation_note),
-]
-
-
-def _check_write(request: Request, sent_csrf: str | None) -> Principal:
-    principal = _principal(request)
-    if not principal.can_write:
-        raise HTTPException(403, f"token {principal.name!r} has scope read; this needs write")
-    if principal.via != "token" and not csrf_valid(request.cookies.get(CSRF_COOKIE), sent_csrf):
-        raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
-    return principal
-
-
-def _existing_person(ws: Workspace, ref: str) -> str:
-    return _views.person_id(ws, ref)
-
-
-def _existing_conversation(ws: Workspace, ref: str) -> str:
-    try:
-        platform, key = crm.conversation_key(ws.store, ref)
-    except GrapevineError as exc:
-        raise _views.NotFound(str(exc)) from None
-    return f"{platform}:{key}"
-
-
-def _register_actions(
-    app: FastAPI, base: str, page: str, actions: list[Any], view_of: Callable[..., Any]
-) -> None:
-    resolve = _existing_person if base == "/people" else _existing_conversation
-    for name, model, act in actions:
-        _register_action(app, base, page, name, model, _resolving(resolve, act), view_of)
-
-
-def _resolving(
-    resolve: Callable[[Workspace, str], str], act: Callable[..., dict[str, Any]]
-) -> Callable[..., dict[str, Any]]:
-    """``act`` on the id ``ref`` names, after a 404 for a person or conversation that does not exist."""
-
-    def run(ws: Workspace, ref: str, body: BaseModel, by: str) -> dict[str, Any]:
-        return act(ws, resolve(ws, ref), body, by)
-
-    return run
-
-
-def _register_action(
-    app: FastAPI,
-    base: str,
-    page: str,
-    name: str,
-    model: type[BaseModel],
-    act: Callable[..., dict[str, Any]],
-    view_of: Callable[..., Any],
-) -> None:
-    def as_json(request: Request, ref: str, body: Annotated[model, Body()]) -> Response:  # type: ignore[valid-type]
-        principal = _check_write(request, request.headers.get("x-csrf-token"))
-        try:
-            result = _state(request).call(act, _state(request).ws, ref, body, principal.name)
-        except GrapevineError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=_error_status(exc))
-        return Response(encode_json(result), media_type="application/json")
-
-    async def as_form(request: Request, ref: str) -> Response:
-        form = await request.form()
-        principal = _check_write(request, str(form.get("csrf_token") or ""))
-        # Pydantic reads "true"/"false"/"on" as booleans, as HTML forms send them.
-        fields = {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
-        state = _state(request)
-        try:
-            body = model.model_validate(fields)
-            await run_in_threadpool(state.call, act, state.ws, ref, body, principal.name)
-        except (GrapevineError, ValueError) as exc:
-            message = str(exc) if isinstance(exc, GrapevineError) else _validation_message(exc)
-            status = _error_status(exc) if isinstance(exc, GrapevineError) else 400
-            try:
-                data = await run_in_threadpool(state.call, view_of, request=request, ref=ref)
-            except GrapevineError as inner:
-                return render(request, "error.html", {"message": str(inner)}, status=_error_status(inner))
-            return render(request, page, {"data": data, "error": message, "json_url": None}, status=status)
-        return RedirectResponse(f"{base}/{quote(ref, safe=':@')}#crm", status_code=303)
-
-    as_json.__name__ = as_form.__name__ = f"{base.strip('/')}_{name.replace('-', '_')}"
-    app.add_api_route(
-        f"{base}/{{ref}}/{name}.json",
-        as_json,
-        methods=["POST"],
-        name=as_json.__name__ + "_json",
-        summary=f"{name} of {base.strip('/')} (JSON; needs write scope)",
-        response_model=None,
-    )
-    app.add_api_route(
-        f"{base}/{{ref}}/{name}",
-        as_form,
-        methods=["POST"],
-        name=as_form.__name__,
-        include_in_schema=False,
-        response_model=None,
-    )
-
-
-def _validation_message(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors())
-    return str(exc)
 
 
 # -- the app --------------------------------------------------------------------------------------
@@ -403,7 +119,7 @@ def create_app(ws: Workspace, host: str = "127.0.0.1", access: Access | None = N
         docs_url="/docs",
         redoc_url=None,
     )
-    state = _App(ws, access or Access(ws.store, ws.settings), host)
+    state = AppState(ws, access or Access(ws.store, ws.settings), host)
     app.state.grapevine = state
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -420,7 +136,7 @@ def create_app(ws: Workspace, host: str = "127.0.0.1", access: Access | None = N
 
     @app.exception_handler(GrapevineError)
     async def library_error(request: Request, exc: GrapevineError) -> Response:
-        status = _error_status(exc)
+        status = error_status(exc)
         if request.url.path.endswith(".json") or request.url.path.startswith("/openapi"):
             return JSONResponse({"detail": str(exc)}, status_code=status)
         return render(request, "error.html", {"message": str(exc)}, status=status)
@@ -429,7 +145,7 @@ def create_app(ws: Workspace, host: str = "127.0.0.1", access: Access | None = N
     return app
 
 
-async def _guard(request: Request, call_next: Callable[..., Any], state: _App) -> Response:
+async def _guard(request: Request, call_next: Callable[..., Any], state: AppState) -> Response:
     """Host check, authentication, scope of unsafe methods, same-origin writes."""
     request.state.csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
     request.state.principal = None
@@ -474,7 +190,7 @@ def _routes(app: FastAPI) -> None:
         request: Request, brand: str | None = Query(None, description="one tracked brand")
     ) -> dict[str, Any]:
         """Per brand: mentions and sentiment per day, corrected shares, share of voice, spikes."""
-        return _views.overview_view(_state(request).ws, brand=_clean(brand))
+        return _views.overview_view(state_of(request).ws, brand=_clean(brand))
 
     @twin(app, "/people", "people.html")
     def people(
@@ -487,20 +203,24 @@ def _routes(app: FastAPI) -> None:
         q: str | None = Query(None, description="search handles and person ids"),
         stage: str | None = Query(None, description="CRM relationship stage"),
         tag: str | None = Query(None, description="CRM tag"),
+        community: str | None = Query(
+            None, pattern=r"^\d*$", description="Leiden community of the interaction graph (see /network)"
+        ),
         sort: Literal["influence", "mentions", "positive", "reach"] = "influence",
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0),
     ) -> dict[str, Any]:
-        """The influencer table: sort, filter by brand, platform, reachability, stage and tag, search."""
+        """The influencer table: sort, filter by brand, platform, community, reachability, stage and tag, search."""
         wanted = {"yes": True, "no": False}.get(reachable or "")
         return _views.people_view(
-            _state(request).ws,
+            state_of(request).ws,
             brand=_clean(brand),
             platform=_clean(platform),
             reachable=wanted,
             q=_clean(q),
             stage=_clean(stage),
             tag=_clean(tag),
+            community=_community(community),
             sort=sort,
             limit=limit,
             offset=offset,
@@ -509,7 +229,7 @@ def _routes(app: FastAPI) -> None:
     @twin(app, "/people/{ref}", "person.html")
     def person(request: Request, ref: str, brand: str | None = None) -> dict[str, Any]:
         """One person across platforms: channels, brand stats, posts, notes, outreach, stage."""
-        return _views.person_view(_state(request).ws, ref, brand=_clean(brand))
+        return _views.person_view(state_of(request).ws, ref, brand=_clean(brand))
 
     @twin(app, "/inbox", "inbox.html")
     def inbox(
@@ -521,13 +241,29 @@ def _routes(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         """Customers waiting on a brand, highest priority first, each with why, status and assignee."""
         return _views.inbox_view(
-            _state(request).ws, brand=_clean(brand), status=status, assignee=_clean(assignee), limit=limit
+            state_of(request).ws, brand=_clean(brand), status=status, assignee=_clean(assignee), limit=limit
         )
 
     @twin(app, "/conversations/{ref}", "conversation.html")
     def conversation(request: Request, ref: str) -> dict[str, Any]:
         """One conversation (platform:root_id): each turn with its emotion, the care rows with why, status, notes."""
-        return _views.conversation_view(_state(request).ws, ref)
+        return _views.conversation_view(state_of(request).ws, ref)
+
+    @twin(app, "/network", "network.html")
+    def network(
+        request: Request,
+        brand: str | None = Query(
+            None, description="a tracked brand's conversation (every post when absent)"
+        ),
+        community: str | None = Query(
+            None, pattern=r"^\d*$", description="only this Leiden community (0 is the largest)"
+        ),
+        limit: int = Query(DEFAULT_NODES, ge=1, le=MAX_NODES, description="accounts shown, by PageRank"),
+    ) -> dict[str, Any]:
+        """A brand's conversation network: the top accounts by PageRank with their Leiden communities and layout."""
+        return _views.network_view(
+            state_of(request).ws, brand=_clean(brand), limit=limit, community=_community(community)
+        )
 
     @twin(app, "/reach", "reach.html")
     def reach(
@@ -536,22 +272,9 @@ def _routes(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         """The de-duplicated audience of the chosen people and their expected spread with its 95% interval."""
         refs = [part for value in p or [] for part in value.replace(",", "\n").splitlines()]
-        return _views.reach_view(_state(request).ws, refs)
+        return _views.reach_view(state_of(request).ws, refs)
 
-    _register_actions(
-        app,
-        "/people",
-        "person.html",
-        PERSON_ACTIONS,
-        lambda request, ref: _views.person_view(_state(request).ws, ref),
-    )
-    _register_actions(
-        app,
-        "/conversations",
-        "conversation.html",
-        CONVERSATION_ACTIONS,
-        lambda request, ref: _views.conversation_view(_state(request).ws, ref),
-    )
+    register_actions(app)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/") -> Response:
@@ -560,7 +283,7 @@ def _routes(app: FastAPI) -> None:
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         form = await request.form()
-        state = _state(request)
+        state = state_of(request)
         target = _safe_next(str(form.get("next") or "/"))
         if not csrf_valid(request.cookies.get(CSRF_COOKIE), str(form.get("csrf_token") or "")):
             return render(

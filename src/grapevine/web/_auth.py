@@ -21,6 +21,7 @@ import ipaddress
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -121,15 +122,24 @@ class Access:
         token: str | None = None,
     ) -> None:
         self.store = store
+        # Its own DuckDB connection (a cursor of the store's), under its own lock: requests are
+        # authenticated on the event loop while a view may be using the store's connection in a
+        # worker thread, and one DuckDB connection refuses a second call while it is busy.
+        self._con = store.con.cursor()
+        self._con_lock = threading.Lock()
         self.password = password or _configured(settings, "web_password")
         self.token = token or _configured(settings, "web_token")
         self._key = secrets.token_bytes(32)  # signs sessions; a restart signs everybody out
         self._failures: list[float] = []
 
+    def _run(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self._con_lock:
+            return self._con.execute(sql, params).fetchall()
+
     @property
     def required(self) -> bool:
         """Whether any credential exists, so that every request must carry one."""
-        return bool(self.password or self.token or self.store.run("SELECT 1 FROM web_tokens LIMIT 1"))
+        return bool(self.password or self.token or self._run("SELECT 1 FROM web_tokens LIMIT 1", []))
 
     def authenticate(self, secret: str) -> Principal | None:
         """The principal a password or token stands for, or None."""
@@ -139,7 +149,7 @@ class Access:
             return Principal("team", "write", "session")
         if self.token and hmac.compare_digest(secret.encode(), self.token.encode()):
             return Principal("admin-token", "write", "token")
-        row = self.store.run("SELECT name, scope FROM web_tokens WHERE token_sha256 = ?", [_digest(secret)])
+        row = self._run("SELECT name, scope FROM web_tokens WHERE token_sha256 = ?", [_digest(secret)])
         return Principal(row[0][0], row[0][1], "token") if row else None
 
     def throttled(self) -> bool:
@@ -172,7 +182,7 @@ class Access:
             return None
         if (
             name != "team"
-            and not self.store.run("SELECT 1 FROM web_tokens WHERE name = ?", [name])
+            and not self._run("SELECT 1 FROM web_tokens WHERE name = ?", [name])
             and name != "admin-token"
         ):
             return None  # the token it was opened with has been revoked

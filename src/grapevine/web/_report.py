@@ -43,7 +43,7 @@ def report_data(ws: Workspace, brand: str | None = None) -> dict[str, Any]:
 
 def write_report(ws: Workspace, out: str | Path, brand: str | None = None) -> Path:
     """Write the report to ``out`` (written to a temporary name, then moved into place); returns the path."""
-    from grapevine.web._app import HERE, template_environment
+    from grapevine.web._render import HERE, template_environment
 
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from grapevine import crm
 from grapevine.errors import GrapevineError
+from grapevine.web._drafts import DRAFT_STATUSES, draft_statuses, drafts
 from grapevine.web._timeline import brand_timeline, find_spikes, share_of_voice, spike_detail
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ __all__ = [
     "NotFound",
     "conversation_view",
     "inbox_view",
+    "network_view",
     "overview_view",
     "people_view",
     "person_id",
@@ -79,12 +81,19 @@ def people_view(
     q: str | None = None,
     stage: str | None = None,
     tag: str | None = None,
+    community: int | None = None,
     sort: str = "influence",
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """The influencer table, filtered and sorted, with CRM stage, tags and do-not-contact on every row."""
+    """The influencer table, filtered and sorted, with CRM stage, tags, do-not-contact, community and score breakdown.
+
+    ``community`` is a Leiden community of the interaction graph (of the brand's posts when a
+    brand is given; see :mod:`grapevine.web._network`): a person belongs to the community of
+    their account with the highest PageRank there, and to none without an account in the graph.
+    """
     from grapevine.people import SORTS, people_table
+    from grapevine.web._network import community_choices, network_analysis, person_communities
 
     brand = _known_brand(ws, brand)
     if platform and platform not in _platforms(ws):
@@ -93,8 +102,22 @@ def people_view(
         stage = stage.lower()
         if stage not in crm.STAGES:
             raise GrapevineError(f"unknown stage {stage!r}; expected one of {', '.join(crm.STAGES)}")
-    rows = people_table(ws.store, brand=brand, platform=platform or None, sort=sort, reachable=reachable)
+    if sort not in SORTS:
+        raise GrapevineError(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}")
+    network = network_analysis(ws.store, brand)
+    communities = len(network.community_sizes)
+    if community is not None and not 0 <= community < communities:
+        raise NotFound(f"no community {community}; this network has {communities} (0 is the largest)")
+    # Influence is scored once, here, so each row can carry its breakdown (people_table would
+    # score it again and keep only the total).
+    rows = people_table(
+        ws.store, brand=brand, platform=platform or None, sort=sort, reachable=reachable, with_influence=False
+    )
+    _add_influence(ws, rows, brand, sort)
     crm.annotate_people(ws.store, rows)
+    membership = person_communities(network)
+    for row in rows:
+        row["community"] = membership.get(row["person_id"])
     if reachable is True:  # do-not-contact people lost their channels above
         rows = [r for r in rows if r["reachable"]]
     if q:
@@ -111,6 +134,8 @@ def people_view(
     if tag:
         wanted = tag.strip().lower().lstrip("#")
         rows = [r for r in rows if wanted in r["tags"]]
+    if community is not None:
+        rows = [r for r in rows if r["community"] == community]
     return {
         "filters": {
             "brand": brand,
@@ -119,6 +144,7 @@ def people_view(
             "q": q or None,
             "stage": stage or None,
             "tag": tag or None,
+            "community": community,
             "sort": sort,
             "limit": limit,
             "offset": offset,
@@ -128,10 +154,43 @@ def people_view(
             "platforms": _platforms(ws),
             "sorts": list(SORTS),
             "stages": list(crm.STAGES),
+            "communities": community_choices(network),
         },
         "total": len(rows),
         "rows": rows[offset : offset + limit],
     }
+
+
+def _add_influence(ws: Workspace, rows: list[dict[str, Any]], brand: str | None, sort: str) -> None:
+    """Each person's influence score card (their best-scored account's) on their row, then sort by it if asked.
+
+    The same choice and order as :func:`grapevine.people.people_table` with influence: the best
+    account per person; best first, unknown last, ties by mentions, then person id.
+    """
+    from grapevine.influence import influence_table
+
+    person_of = {
+        (p, i): pid for p, i, pid in ws.store.run("SELECT platform, id, person_id FROM person_accounts")
+    }
+    best: dict[str, dict[str, Any]] = {}
+    for card in influence_table(ws.store, brand=brand):
+        pid = person_of.get((card["platform"], card["account_id"]))
+        if pid is None or card["influence"] is None:
+            continue
+        if pid not in best or card["influence"] > best[pid]["influence"]:
+            best[pid] = card
+    for row in rows:
+        found = best.get(row["person_id"])
+        row["influence"] = found["influence"] if found else None
+        row["influence_account"] = (
+            f"{found['platform']}:{found['handle'] or found['account_id']}" if found else None
+        )
+        row["influence_formula"] = found["formula"] if found else None
+        row["influence_breakdown"] = found["components"] if found else None
+    if sort == "influence":
+        rows.sort(
+            key=lambda r: (r["influence"] is None, -(r["influence"] or 0), -r["mentions"], r["person_id"])
+        )
 
 
 def person_id(ws: Workspace, ref: str) -> str:
@@ -197,6 +256,7 @@ def inbox_view(
     records = crm.conversation_records(ws.store)
     people = _customer_people(ws, rows)
     blocked = crm.do_not_contact_ids(ws.store)
+    open_drafts = draft_statuses(ws.store)
     out = []
     for row in rows:
         record = records.get((row["platform"], row["conversation_key"]), {"status": "open", "assignee": None})
@@ -215,6 +275,7 @@ def inbox_view(
                 "assignee": record["assignee"],
                 "person_id": pid,
                 "do_not_contact": pid in blocked if pid else False,
+                "draft": open_drafts.get((row["platform"], row["conversation_key"])),
             }
         )
     return {
@@ -267,6 +328,8 @@ def conversation_view(ws: Workspace, ref: str) -> dict[str, Any]:
             for r in inbox(ws.store, limit=None, include_resolved=True)
             if r["platform"] == platform and r["conversation_key"] == key
         ]
+    stored = [t for t in turns if not t.get("missing") and t.get("created_at") is not None]
+    newest = max(stored, key=lambda t: t["created_at"]) if stored else None
     return {
         "conversation": f"{platform}:{key}",
         "platform": platform,
@@ -275,6 +338,11 @@ def conversation_view(ws: Workspace, ref: str) -> dict[str, Any]:
         "care": care,
         "crm": crm.conversation_record(ws.store, platform, key),
         "statuses": list(crm.STATUSES),
+        "drafts": drafts(ws.store, platform, key),
+        "draft_statuses": list(DRAFT_STATUSES),
+        # A new draft answers the newest turn and starts by addressing its author.
+        "reply_to": newest["id"] if newest else None,
+        "reply_start": f"@{newest['author']} " if newest and newest.get("author") else "",
     }
 
 
@@ -337,3 +405,44 @@ def reach_view(ws: Workspace, people: list[str] | None = None, seed: int = 0) ->
     else:
         result["spread_note"] = "none of these people's accounts is in a follow or interaction graph"
     return result
+
+
+def network_view(
+    ws: Workspace, brand: str | None = None, limit: int | None = None, community: int | None = None
+) -> dict[str, Any]:
+    """A brand's conversation network: the top accounts by PageRank, coloured by Leiden community.
+
+    Without a brand, the interaction graph of every post. ``community`` keeps one community.
+    """
+    from grapevine.web._network import (
+        DEFAULT_NODES,
+        MAX_NODES,
+        community_choices,
+        network_analysis,
+        network_data,
+    )
+
+    brand = _known_brand(ws, brand)
+    limit = min(limit or DEFAULT_NODES, MAX_NODES)
+    analysis = network_analysis(ws.store, brand)
+    communities = len(analysis.community_sizes)
+    if community is not None and not 0 <= community < communities:
+        raise NotFound(f"no community {community}; this network has {communities} (0 is the largest)")
+    data = network_data(analysis, limit=limit, community=community)
+    note = None
+    if data["shown"] < data["accounts"]:
+        note = (
+            f"Showing the {data['shown']:,} accounts with the highest PageRank of {data['accounts']:,}"
+            f"{' in this community' if community is not None else ''}; "
+            f"ask for up to {MAX_NODES:,} with limit, or pick a community."
+        )
+    return {
+        "brand": brand,
+        "brands": _brands(ws),
+        "community": community,
+        "limit": limit,
+        "max_limit": MAX_NODES,
+        "communities": community_choices(analysis),
+        "note": note,
+        **data,
+    }
