@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from grapevine.text.shares import sample_observed
+
 __all__ = ["batch_share_intervals"]
 
 _CHUNK = 256  # groups per vectorised chunk: 256 x 2000 x 3 doubles = 12 MB
@@ -89,9 +91,7 @@ def batch_share_intervals(
         chunk = rows[start : start + _CHUNK]
         n = totals[chunk]
         observed = unique[chunk] / n[:, None]
-        draws = (
-            rng.multinomial(n[:, None], observed[:, None, :], size=(len(chunk), n_boot)) / n[:, None, None]
-        )
+        draws = sample_observed(rng, unique[chunk], n_boot)
         boot = _project(np.einsum("bij,gbj->gbi", inverses, draws))
         bounds = np.quantile(boot[:, :, list(columns)], [alpha, 1.0 - alpha], axis=1)
         point = _project(observed @ point_inverse.T)[:, list(columns)]

@@ -7,6 +7,10 @@ measured on held-out data (``M[i, j] = P(predicted j | true i)``), the predicted
 "adjusted classify and count" / Rogan-Gladen correction, generalised to k classes). The
 interval is a parametric bootstrap over both sources of error: which posts were sampled (``n``)
 and how well the confusion matrix itself is known (its held-out row counts).
+
+The predicted distribution is drawn from its Jeffreys posterior, Dirichlet(counts + 1/2), rather
+than re-sampled from the observed shares: with two posts, both negative, re-sampling would never
+draw a positive one and would report a 0%-0% interval, as if two posts proved the share.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ShareInterval", "corrected_shares", "positive_share_interval"]
+__all__ = ["ShareInterval", "corrected_shares", "positive_share_interval", "sample_observed"]
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
@@ -115,7 +119,7 @@ def positive_share_interval(
     rates = cm / cm.sum(axis=1, keepdims=True)
     point = corrected_shares(observed, rates)
     rng = np.random.default_rng(seed)
-    boot_observed = rng.multinomial(n, observed, size=n_boot) / n
+    boot_observed = sample_observed(rng, counts[None, :], n_boot)[0]
     row_totals = cm.sum(axis=1).round().astype(np.int64)
     boot_rates = np.stack([rng.multinomial(row_totals[i], rates[i], size=n_boot) for i in range(k)], axis=1)
     boot_rates = boot_rates / row_totals[None, :, None]
@@ -130,8 +134,20 @@ def positive_share_interval(
         shares=tuple(float(x) for x in point),
         level=level,
         n=int(n),
-        method="confusion-matrix inversion (adjusted classify-and-count), parametric bootstrap",
+        method="confusion-matrix inversion (adjusted classify-and-count), parametric bootstrap "
+        "(Jeffreys posterior for the predicted shares)",
     )
+
+
+def sample_observed(rng: np.random.Generator, counts: np.ndarray, n_boot: int) -> np.ndarray:
+    """Draws of each group's predicted-class distribution, shape (groups, n_boot, classes).
+
+    Jeffreys posterior Dirichlet(counts + 1/2): as wide as multinomial re-sampling for large
+    counts, and honest at the edges (no 0%-0% interval from a handful of posts).
+    """
+    alpha = np.asarray(counts, dtype=np.float64)[:, None, :] + 0.5
+    gamma = rng.gamma(np.broadcast_to(alpha, (alpha.shape[0], n_boot, alpha.shape[2])))
+    return gamma / gamma.sum(axis=2, keepdims=True)
 
 
 def corrected_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
