@@ -149,10 +149,10 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def server(world: World) -> Iterator[LiveServer]:
-    """The dashboard over the world, open to the local user (no credentials configured)."""
+    """The dashboard over the world, open to the local user (no credentials configured), warmed as `serve` does."""
     from grapevine.web import create_app
 
-    with LiveServer(create_app(world.ws)) as live:
+    with LiveServer(create_app(world.ws, warm_up=True)) as live:
         yield live
 
 

@@ -41,3 +41,37 @@ def test_views_are_cached_cleared_by_writes_and_refreshed_when_old(
             time.sleep(0.01)
         assert state.view("people", {"brand": None}, lambda: -1) == 4  # ... and refreshed behind it
         assert len(calls) == 4
+
+
+def test_a_view_being_computed_is_waited_for_not_computed_again(tmp_path: Path) -> None:
+    with open_workspace(tmp_path / "ws") as ws:
+        state = AppState(ws, Access(ws.store), "127.0.0.1")
+        started, release = threading.Event(), threading.Event()
+        calls: list[str] = []
+
+        def slow() -> str:
+            calls.append("slow")
+            started.set()
+            assert release.wait(10)
+            return "first"
+
+        answers: list[str] = []
+        first = threading.Thread(target=lambda: answers.append(state.view("inbox", {}, slow)))
+        first.start()
+        assert started.wait(10)
+        second = threading.Thread(target=lambda: answers.append(state.view("inbox", {}, lambda: "second")))
+        second.start()
+        time.sleep(0.1)
+        assert answers == []  # the second request waits ...
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert answers == ["first", "first"]  # ... for the first one's answer
+        assert calls == ["slow"]
+
+        def broken() -> str:
+            raise ValueError("no")
+
+        with pytest.raises(ValueError):
+            state.view("person", {}, broken)
+        assert state.view("person", {}, lambda: "after a failure") == "after a failure"  # nobody left waiting

@@ -8,8 +8,9 @@ served from the package (``/static``), so the app works with no internet.
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route signatures at runtime.
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -33,6 +34,7 @@ from grapevine.web._render import (
     state_of,
     template_environment,
 )
+from grapevine.web._warm import start_warm_up
 from grapevine.workspace import Workspace
 
 __all__ = ["create_app", "encode_json", "template_environment"]
@@ -72,6 +74,7 @@ def twin(app: FastAPI, path: str, template: str, json_path: str | None = None) -
                 request, template, {"data": data, "json_url": _json_url(request, json_path or path + ".json")}
             )
 
+        state_of_app(app).pages[path] = (view.__name__, view)
         app.add_api_route(
             json_path or path + ".json",
             as_json,
@@ -110,16 +113,35 @@ def _json_url(request: Request, json_path: str) -> str:
 # -- the app --------------------------------------------------------------------------------------
 
 
-def create_app(ws: Workspace, host: str = "127.0.0.1", access: Access | None = None) -> FastAPI:
-    """The web app over an open workspace (``host`` is where it listens, for the Host-header check)."""
+def state_of_app(app: FastAPI) -> AppState:
+    return app.state.grapevine
+
+
+def create_app(
+    ws: Workspace, host: str = "127.0.0.1", access: Access | None = None, warm_up: bool = False
+) -> FastAPI:
+    """The web app over an open workspace (``host`` is where it listens, for the Host-header check).
+
+    With ``warm_up``, the main pages are computed into the view cache in the background once the
+    server has started (see :mod:`grapevine.web._warm`); startup does not wait for them.
+    """
+    state = AppState(ws, access or Access(ws.store, ws.settings), host)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            start_warm_up(app, state)
+        yield
+        state.closing.set()  # a warm-up still running stops after its current view
+
     app = FastAPI(
         title="grapevine",
         version=__version__,
         description="Every page of the grapevine dashboard as JSON: add `.json` to a page's path.",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
-    state = AppState(ws, access or Access(ws.store, ws.settings), host)
     app.state.grapevine = state
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -224,6 +246,7 @@ def _routes(app: FastAPI) -> None:
             sort=sort,
             limit=limit,
             offset=offset,
+            shared=state_of(request).shared,
         )
 
     @twin(app, "/people/{ref}", "person.html")
@@ -272,7 +295,7 @@ def _routes(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         """The de-duplicated audience of the chosen people and their expected spread with its 95% interval."""
         refs = [part for value in p or [] for part in value.replace(",", "\n").splitlines()]
-        return _views.reach_view(state_of(request).ws, refs)
+        return _views.reach_view(state_of(request).ws, refs, shared=state_of(request).shared)
 
     register_actions(app)
 

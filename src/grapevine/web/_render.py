@@ -22,6 +22,7 @@ from grapevine import __version__, crm
 from grapevine.errors import GrapevineError
 from grapevine.web import _charts, _views
 from grapevine.web._auth import Access, Principal
+from grapevine.web._shared import SharedResults
 from grapevine.workspace import Workspace
 
 __all__ = [
@@ -130,52 +131,91 @@ class AppState:
         self._views: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._views_lock = threading.Lock()
         self._refreshing: set[tuple[Any, ...]] = set()
+        self._pending: dict[tuple[Any, ...], threading.Event] = {}  # first computations under way
+        #: each page's path -> its view's name and function (filled as routes are registered)
+        self.pages: dict[str, tuple[str, Callable[..., Any]]] = {}
+        #: set when the start-up warm-up (see :mod:`grapevine.web._warm`) has finished
+        self.warmed = threading.Event()
+        self.warm_log: list[dict[str, Any]] = []
+        self.closing = threading.Event()
+        #: library results several views share (see :mod:`grapevine.web._shared`)
+        self.shared = SharedResults()
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with self.lock:
             return fn(*args, **kwargs)
+
+    def cache_keys(self) -> set[tuple[Any, ...]]:
+        """The (view, parameters) keys the cache holds now."""
+        with self._views_lock:
+            return set(self._views)
+
+    @staticmethod
+    def cache_key(name: str, params: dict[str, Any]) -> tuple[Any, ...]:
+        return (name, repr(sorted(params.items())))
 
     def wrote(self) -> None:
         """The workspace changed: no cached view may be served any more."""
         with self._views_lock:
             self.generation += 1
             self._views.clear()
+        self.shared.clear()
 
     def view(self, name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """``compute()``'s answer for the view ``name`` with ``params``, from the cache when there.
 
         An entry older than ``VIEW_TTL_S`` is still served while a background thread computes a
         fresh one (stale-while-revalidate): after the first view, nobody waits for a slow page.
+        A request for a view that is being computed (by the start-up warm-up, say) waits for
+        that answer rather than computing it a second time.
         """
-        key = (name, repr(sorted(params.items())))
+        key = self.cache_key(name, params)
         with self._views_lock:
             hit = self._views.get(key)
             generation = self.generation
             refresh = False
+            under_way = mine = None
             if hit is not None:
                 self._views.move_to_end(key)
                 refresh = time.monotonic() - hit[0] >= VIEW_TTL_S and key not in self._refreshing
                 if refresh:
                     self._refreshing.add(key)
+            else:
+                under_way = self._pending.get(key)
+                if under_way is None:
+                    mine = self._pending[key] = threading.Event()
+        if under_way is not None:
+            under_way.wait()
+            return self.view(name, params, compute)  # cached now, unless it failed or a write came between
         if hit is None:
-            return self._compute(key, compute, generation)
+            return self._compute(key, compute, generation, mine)
         if refresh:
             threading.Thread(target=self._compute, args=(key, compute, generation), daemon=True).start()
         return hit[1]
 
-    def _compute(self, key: tuple[Any, ...], compute: Callable[[], Any], generation: int) -> Any:
+    def _compute(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], Any],
+        generation: int,
+        pending: threading.Event | None = None,
+    ) -> Any:
         try:
             with self.lock:
                 started = time.monotonic()
                 value = compute()
+            with self._views_lock:
+                if generation == self.generation:  # nothing was written while it was computed
+                    self._views[key] = (started, value)
+                    while len(self._views) > VIEW_CACHE_SIZE:
+                        self._views.popitem(last=False)
         finally:
             with self._views_lock:
                 self._refreshing.discard(key)
-        with self._views_lock:
-            if generation == self.generation:  # nothing was written while it was computed
-                self._views[key] = (started, value)
-                while len(self._views) > VIEW_CACHE_SIZE:
-                    self._views.popitem(last=False)
+                if pending is not None:
+                    self._pending.pop(key, None)
+            if pending is not None:
+                pending.set()  # those waiting for this answer look in the cache again
         return value
 
 

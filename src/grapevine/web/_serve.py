@@ -20,5 +20,5 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080, log_level: s
 
     access = Access(ws.store, ws.settings)
     check_bind(host, access)
-    app = create_app(ws, host=host, access=access)
+    app = create_app(ws, host=host, access=access, warm_up=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, proxy_headers=False)

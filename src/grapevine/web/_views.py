@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from grapevine import crm
 from grapevine.errors import GrapevineError
 from grapevine.web._drafts import DRAFT_STATUSES, draft_statuses, drafts
+from grapevine.web._shared import SharedResults, shared_result
 from grapevine.web._timeline import brand_timeline, find_spikes, share_of_voice, spike_detail
 
 if TYPE_CHECKING:
@@ -85,14 +86,16 @@ def people_view(
     sort: str = "influence",
     limit: int = 100,
     offset: int = 0,
+    shared: SharedResults | None = None,
 ) -> dict[str, Any]:
     """The influencer table, filtered and sorted, with CRM stage, tags, do-not-contact, community and score breakdown.
 
     ``community`` is a Leiden community of the interaction graph (of the brand's posts when a
     brand is given; see :mod:`grapevine.web._network`): a person belongs to the community of
     their account with the highest PageRank there, and to none without an account in the graph.
+    ``shared`` keeps the people rows and influence scores for the other pages that need them.
     """
-    from grapevine.people import SORTS, people_table
+    from grapevine.people import SORTS
     from grapevine.web._network import community_choices, network_analysis, person_communities
 
     brand = _known_brand(ws, brand)
@@ -110,10 +113,8 @@ def people_view(
         raise NotFound(f"no community {community}; this network has {communities} (0 is the largest)")
     # Influence is scored once, here, so each row can carry its breakdown (people_table would
     # score it again and keep only the total).
-    rows = people_table(
-        ws.store, brand=brand, platform=platform or None, sort=sort, reachable=reachable, with_influence=False
-    )
-    _add_influence(ws, rows, brand, sort)
+    rows = _people_rows(ws, shared, brand=brand, platform=platform or None, sort=sort, reachable=reachable)
+    _add_influence(ws, rows, brand, sort, shared)
     crm.annotate_people(ws.store, rows)
     membership = person_communities(network)
     for row in rows:
@@ -161,7 +162,35 @@ def people_view(
     }
 
 
-def _add_influence(ws: Workspace, rows: list[dict[str, Any]], brand: str | None, sort: str) -> None:
+def _people_rows(
+    ws: Workspace,
+    shared: SharedResults | None,
+    brand: str | None,
+    platform: str | None,
+    sort: str,
+    reachable: bool | None,
+) -> list[dict[str, Any]]:
+    """:func:`grapevine.people.people_table` without influence, as copies the caller may change."""
+    from grapevine.people import people_table
+
+    rows = shared_result(
+        shared,
+        "people_table",
+        (brand, platform, sort, reachable),
+        lambda: people_table(
+            ws.store, brand=brand, platform=platform, sort=sort, reachable=reachable, with_influence=False
+        ),
+    )
+    return [dict(row) for row in rows]
+
+
+def _add_influence(
+    ws: Workspace,
+    rows: list[dict[str, Any]],
+    brand: str | None,
+    sort: str,
+    shared: SharedResults | None = None,
+) -> None:
     """Each person's influence score card (their best-scored account's) on their row, then sort by it if asked.
 
     The same choice and order as :func:`grapevine.people.people_table` with influence: the best
@@ -173,7 +202,8 @@ def _add_influence(ws: Workspace, rows: list[dict[str, Any]], brand: str | None,
         (p, i): pid for p, i, pid in ws.store.run("SELECT platform, id, person_id FROM person_accounts")
     }
     best: dict[str, dict[str, Any]] = {}
-    for card in influence_table(ws.store, brand=brand):
+    cards = shared_result(shared, "influence_table", (brand,), lambda: influence_table(ws.store, brand=brand))
+    for card in cards:
         pid = person_of.get((card["platform"], card["account_id"]))
         if pid is None or card["influence"] is None:
             continue
@@ -319,15 +349,8 @@ def conversation_view(ws: Workspace, ref: str) -> dict[str, Any]:
     except GrapevineError as exc:
         raise NotFound(str(exc)) from None
     turns = _flatten(ws.thread(key, platform=platform))
-    care = []
-    if ws.store.run(
-        "SELECT 1 FROM care_customers WHERE platform = ? AND conversation_key = ? LIMIT 1", [platform, key]
-    ):
-        care = [
-            r
-            for r in inbox(ws.store, limit=None, include_resolved=True)
-            if r["platform"] == platform and r["conversation_key"] == key
-        ]
+    # Only this conversation is scored (the whole inbox took seconds on a large workspace).
+    care = inbox(ws.store, limit=None, include_resolved=True, conversation=(platform, key))
     stored = [t for t in turns if not t.get("missing") and t.get("created_at") is not None]
     newest = max(stored, key=lambda t: t["created_at"]) if stored else None
     return {
@@ -346,15 +369,19 @@ def conversation_view(ws: Workspace, ref: str) -> dict[str, Any]:
     }
 
 
-def reach_view(ws: Workspace, people: list[str] | None = None, seed: int = 0) -> dict[str, Any]:
+def reach_view(
+    ws: Workspace, people: list[str] | None = None, seed: int = 0, shared: SharedResults | None = None
+) -> dict[str, Any]:
     """The de-duplicated audience of the chosen people and the expected spread of a message they all post.
 
     With no people chosen, suggests the ten most influential. Spread is the weighted-cascade
     estimate on the follow graph (the interaction graph when there are no follow edges), with
-    its 95% interval, from :func:`grapevine.reach.expected_spread`.
+    its 95% interval, from :func:`grapevine.reach.expected_spread`. The suggestions are
+    :func:`grapevine.people.people_table`'s top ten by influence, from the rows and scores the
+    people page shares through ``shared``.
     """
     from grapevine.graph import graph_from_store
-    from grapevine.people import people_table, person_of
+    from grapevine.people import person_of
     from grapevine.reach import expected_spread
 
     chosen: list[str] = []
@@ -369,7 +396,11 @@ def reach_view(ws: Workspace, people: list[str] | None = None, seed: int = 0) ->
             continue
         if pid not in chosen:
             chosen.append(pid)
-    suggestions = people_table(ws.store, sort="influence", top=10, with_influence=True)
+    suggestions = _people_rows(ws, shared, brand=None, platform=None, sort="influence", reachable=None)
+    _add_influence(ws, suggestions, None, "influence", shared)
+    suggestions = suggestions[:10]
+    for row in suggestions:  # the columns of people_table's own influence
+        del row["influence_formula"], row["influence_breakdown"]
     crm.annotate_people(ws.store, suggestions)
     result: dict[str, Any] = {
         "people": chosen,
