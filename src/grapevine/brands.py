@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from grapevine._window import window_clauses
 from grapevine.errors import GrapevineError
 
 if TYPE_CHECKING:
@@ -52,13 +53,8 @@ def brand_sentiment(
         if brand not in tracks:
             raise GrapevineError(f"no tracked query named {brand!r}; see `grapevine track list`")
         tracks = [brand]
-    where, params = "", []
-    if since is not None:
-        where += " AND p.created_at >= CAST(? AS TIMESTAMPTZ)"
-        params.append(str(since))
-    if until is not None:
-        where += " AND p.created_at < CAST(? AS TIMESTAMPTZ)"
-        params.append(str(until))
+    clauses, params = window_clauses(since, until, "p.created_at")
+    where = "".join(f" AND {clause}" for clause in clauses)
     rows = store.run(
         "SELECT m.track, count(*) AS mentions, "
         "count(s.label) FILTER (WHERE s.label = 'negative'), count(s.label) FILTER (WHERE s.label = 'neutral'), "

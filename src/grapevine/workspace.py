@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from grapevine._window import window_clauses
 from grapevine.analyzers.tracking import (
     Track,
     add_track,
@@ -211,12 +212,9 @@ class Workspace:
             handle = author.removeprefix("@")
             where.append("(lower(author_handle) = lower(?) OR author_id = ?)")
             params += [handle, handle]
-        if since:
-            where.append("created_at >= CAST(? AS TIMESTAMPTZ)")
-            params.append(_timestamp(since))
-        if until:
-            where.append("created_at < CAST(? AS TIMESTAMPTZ)")
-            params.append(_timestamp(until))
+        window, window_params = window_clauses(since or None, until or None)
+        where += window
+        params += window_params
         if contains:
             where.append("contains(lower(text), lower(?))")
             params.append(contains)
@@ -317,16 +315,6 @@ _ACCOUNTS_WITHOUT_DO_NOT_CONTACT = (
     + ") FROM accounts a LEFT JOIN (SELECT pa.platform, pa.id FROM person_accounts pa "
     "JOIN crm_do_not_contact USING (person_id)) d ON a.platform = d.platform AND a.id = d.id"
 )
-
-
-def _timestamp(value: datetime | str) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise GrapevineError(f"invalid date {value!r}; expected YYYY-MM-DD or an ISO 8601 time") from None
-    return parsed.isoformat()
 
 
 def _checked_columns(columns: Iterable[str], table: str, ws: Workspace) -> list[str]:

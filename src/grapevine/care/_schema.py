@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from grapevine._sqlscript import run_script
+
 __all__ = ["CARE_SQL", "migrate_care"]
 
 CARE_SQL = """
@@ -54,6 +56,4 @@ CREATE TABLE care_refresh (
 
 def migrate_care(con: duckdb.DuckDBPyConnection) -> None:
     """Create the customer-care tables (the store runs this once, as migration 4)."""
-    for statement in CARE_SQL.split(";\n"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    run_script(con, CARE_SQL)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from grapevine._sqlscript import run_script
+
 __all__ = ["CONVERSATIONS_SQL", "migrate_conversations"]
 
 CONVERSATIONS_SQL = """
@@ -55,6 +57,4 @@ CREATE TABLE thread_state (
 
 def migrate_conversations(con: duckdb.DuckDBPyConnection) -> None:
     """Create the conversations tables (the store runs this once, as migration 3)."""
-    for statement in CONVERSATIONS_SQL.split(";\n"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    run_script(con, CONVERSATIONS_SQL)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["CRM_SQL", "migrate_crm"]
+from grapevine._sqlscript import run_script
+
+__all__ = ["CRM_SQL", "DRAFTS_SQL", "migrate_crm", "migrate_drafts"]
 
 CRM_SQL = """
 CREATE SEQUENCE crm_ids START 1;
@@ -77,9 +79,7 @@ CREATE TABLE web_tokens (
 
 def migrate_crm(con: duckdb.DuckDBPyConnection) -> None:
     """Create the CRM and web-access tables (the store runs this once, as migration 6)."""
-    for statement in CRM_SQL.split(";\n"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    run_script(con, CRM_SQL)
 
 
 # Reply drafts (the web inbox's "draft a reply"): never sent by grapevine, only kept with a status.
@@ -102,6 +102,4 @@ CREATE TABLE reply_drafts (
 
 def migrate_drafts(con: duckdb.DuckDBPyConnection) -> None:
     """Create the reply-drafts table (the store runs this once, as migration 7)."""
-    for statement in DRAFTS_SQL.split(";\n"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    run_script(con, DRAFTS_SQL)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from grapevine._sqlscript import run_script
+
 __all__ = ["PEOPLE_SQL", "migrate_people"]
 
 PEOPLE_SQL = """
@@ -56,6 +58,4 @@ CREATE TABLE people_state (
 
 def migrate_people(con: duckdb.DuckDBPyConnection) -> None:
     """Create the people tables (the store runs this once, as migration 5)."""
-    for statement in PEOPLE_SQL.split(";\n"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    run_script(con, PEOPLE_SQL)

@@ -20,25 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from grapevine.text.shares import sample_observed
+from grapevine.text.shares import project_simplex, sample_observed
 
 __all__ = ["batch_share_intervals"]
 
 _CHUNK = 256  # groups per vectorised chunk: 256 x 2000 x 3 doubles = 12 MB
-
-
-def _project(v: np.ndarray) -> np.ndarray:
-    """Euclidean projection of each vector (last axis) onto the probability simplex."""
-    shape = v.shape
-    flat = np.where(np.isfinite(v), v, 0.0).reshape(-1, shape[-1])
-    k = shape[-1]
-    u = -np.sort(-flat, axis=1)
-    css = np.cumsum(u, axis=1) - 1.0
-    idx = np.arange(1, k + 1)
-    cond = u - css / idx > 0
-    rho = k - 1 - np.argmax(cond[:, ::-1], axis=1)
-    theta = css[np.arange(len(flat)), rho] / (rho + 1)
-    return np.maximum(flat - theta[:, None], 0.0).reshape(shape)
 
 
 def batch_share_intervals(
@@ -92,9 +78,9 @@ def batch_share_intervals(
         n = totals[chunk]
         observed = unique[chunk] / n[:, None]
         draws = sample_observed(rng, unique[chunk], n_boot)
-        boot = _project(np.einsum("bij,gbj->gbi", inverses, draws))
+        boot = project_simplex(np.einsum("bij,gbj->gbi", inverses, draws))
         bounds = np.quantile(boot[:, :, list(columns)], [alpha, 1.0 - alpha], axis=1)
-        point = _project(observed @ point_inverse.T)[:, list(columns)]
+        point = project_simplex(observed @ point_inverse.T)[:, list(columns)]
         u_share[chunk] = point
         u_low[chunk] = np.minimum(bounds[0], point)
         u_high[chunk] = np.maximum(bounds[1], point)

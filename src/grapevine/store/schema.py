@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from grapevine._sqlscript import run_script
 from grapevine.care._schema import migrate_care
 from grapevine.conversations._schema import migrate_conversations
 from grapevine.crm._schema import migrate_crm, migrate_drafts
@@ -24,9 +25,7 @@ class Migration:
 
 def _sql(statements: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
     def run(con: duckdb.DuckDBPyConnection) -> None:
-        for statement in statements.split(";\n"):
-            if statement.strip():
-                con.execute(statement).fetchall()
+        run_script(con, statements)
 
     return run
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from grapevine.text._features import normalize_batch
+from grapevine.text._labels import LabelMethods
 
 __all__ = ["THREADS_ENV", "AccurateModel", "encode", "load_accurate_model", "prepare"]
 
@@ -94,7 +95,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class AccurateModel:
+class AccurateModel(LabelMethods):
     """A fine-tuned transformer text classifier run with onnxruntime.
 
     Attributes
@@ -148,20 +149,6 @@ class AccurateModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return class probabilities; rows sum to 1, columns as ``labels``."""
         return softmax(self.logits(texts).astype(np.float64))
-
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """Return the most likely label of each text."""
-        if not len(texts):
-            return []
-        best = self.logits(texts).argmax(axis=1)
-        return [self.labels[i] for i in best.tolist()]
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Return ``P(positive) - P(negative)`` in [-1, 1] (sentiment models only)."""
-        if "positive" not in self.labels or "negative" not in self.labels:
-            raise ValueError(f"score() needs a sentiment model; this is {self.version!r}.")
-        proba = self.predict_proba(texts)
-        return proba[:, self.labels.index("positive")] - proba[:, self.labels.index("negative")]
 
     @property
     def confusion(self) -> np.ndarray:

@@ -32,6 +32,7 @@ from grapevine.text._features import (
     is_scope_end,
     normalize_batch,
 )
+from grapevine.text._labels import LabelMethods
 
 __all__ = ["MAX_CHARS", "FastModel", "load_fast_model"]
 
@@ -42,7 +43,7 @@ _BATCH_TOKEN = re.compile(r"\n|" + TOKEN_PATTERN)
 _SEP, _UNKNOWN = 0, -1
 
 
-class FastModel:
+class FastModel(LabelMethods):
     """A one-vs-rest linear text classifier loaded from the package's shipped weights.
 
     Attributes
@@ -279,20 +280,6 @@ class FastModel:
         log_p -= log_p.max(axis=1, keepdims=True) if len(log_p) else 0.0
         proba = np.exp(log_p)
         return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """Return the most likely label of each text."""
-        if not len(texts):
-            return []
-        best = self.predict_proba(texts).argmax(axis=1)
-        return [self.labels[i] for i in best.tolist()]
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Return ``P(positive) - P(negative)`` in [-1, 1] (sentiment models only)."""
-        if "positive" not in self.labels or "negative" not in self.labels:
-            raise ValueError(f"score() needs a sentiment model; this is {self.version!r}.")
-        proba = self.predict_proba(texts)
-        return proba[:, self.labels.index("positive")] - proba[:, self.labels.index("negative")]
 
     def predict_multilabel_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return the probability of each multi-label output (columns as ``multilabel_labels``)."""

@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ShareInterval", "corrected_shares", "positive_share_interval", "sample_observed"]
+__all__ = [
+    "ShareInterval",
+    "corrected_shares",
+    "positive_share_interval",
+    "project_simplex",
+    "sample_observed",
+]
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
@@ -167,20 +173,24 @@ def _corrected_batch(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
         p = np.linalg.solve(system, observed[..., None])[..., 0]
     except np.linalg.LinAlgError:
         p = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(system, observed, strict=True)])
-    return _project_simplex(p)
+    return project_simplex(p)
 
 
-def _project_simplex(v: np.ndarray) -> np.ndarray:
-    """Euclidean projection of each row onto the probability simplex (Duchi et al. 2008)."""
-    v = np.where(np.isfinite(v), v, 0.0)
-    k = v.shape[1]
-    u = -np.sort(-v, axis=1)
+def project_simplex(v: np.ndarray) -> np.ndarray:
+    """Euclidean projection of each vector (last axis) onto the probability simplex (Duchi et al. 2008).
+
+    Non-finite entries count as 0; any leading shape is kept.
+    """
+    shape = v.shape
+    flat = np.where(np.isfinite(v), v, 0.0).reshape(-1, shape[-1])
+    k = shape[-1]
+    u = -np.sort(-flat, axis=1)
     css = np.cumsum(u, axis=1) - 1.0
     idx = np.arange(1, k + 1)
     cond = u - css / idx > 0
     rho = k - 1 - np.argmax(cond[:, ::-1], axis=1)
-    theta = css[np.arange(len(v)), rho] / (rho + 1)
-    return np.maximum(v - theta[:, None], 0.0)
+    theta = css[np.arange(len(flat)), rho] / (rho + 1)
+    return np.maximum(flat - theta[:, None], 0.0).reshape(shape)
 
 
 def _as_counts(pred_counts: Sequence[float] | Mapping[str, float], labels: Sequence[str]) -> np.ndarray:
