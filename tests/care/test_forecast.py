@@ -20,7 +20,7 @@ def test_shipped_model_matches_features_and_says_where_it_came_from() -> None:
     assert model is not None, f"missing {MODEL_PATH}; run python -m grapevine.care.train"
     assert model.meta["features"] == list(FEATURES)
     assert {"trained_on", "split", "held_out", "scores_from", "label"} <= set(model.meta)
-    assert model.meta["scores_from"] == ["sentiment-accurate-2", "emotion-accurate-2"]
+    assert model.meta["scores_from"] == ["sentiment-accurate-3", "emotion-accurate-3"]
     p = model.predict(np.zeros((3, len(FEATURES))))
     assert p.shape == (3,) and np.all((p > 0) & (p < 1))
 

@@ -19,8 +19,8 @@ pytest.importorskip("tokenizers", reason="the accurate tier needs tokenizers")
 MAX_MB = 25
 # The targets are emotion macro-F1 >= 0.76 and sentiment macro-recall >= 0.70 on the hidden
 # test split; these floors are what the shipped models reach on TweetEval val, so a regression fails.
-EMOTION_VAL_MACRO_F1 = 0.755  # shipped: 0.7634
-SENTIMENT_VAL_MACRO_RECALL = 0.72  # shipped: 0.731 (int8 kernels differ a hair across CPUs)
+EMOTION_VAL_MACRO_F1 = 0.76  # shipped: 0.7655
+SENTIMENT_VAL_MACRO_RECALL = 0.73  # shipped: 0.7392
 
 
 def shipped(task: str) -> bool:
@@ -52,7 +52,7 @@ def test_missing_model_raises_file_not_found_with_how_to_build(tmp_path: Path) -
 def test_emotion_model_loads_and_predicts() -> None:
     require("emotion")
     model = load_model("emotion", "accurate")
-    assert model.version == "emotion-accurate-2"
+    assert model.version == "emotion-accurate-3"
     assert model.labels == ("anger", "joy", "optimism", "sadness")
     texts = [
         "I am so furious with this company, absolutely disgusting service #angry",
@@ -65,8 +65,20 @@ def test_emotion_model_loads_and_predicts() -> None:
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     assert model.predict(texts)[:3] == ["anger", "joy", "sadness"]
     assert model.predict([]) == []
-    # Batch-mates barely matter: activations are int8-quantised with one scale per batch.
-    np.testing.assert_allclose(model.predict_proba(texts[1:2])[0], proba[1], atol=2e-3)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("task", ["emotion", "sentiment"])
+def test_a_posts_scores_do_not_depend_on_its_batch(task: str, data_dir: Path) -> None:
+    # Dynamic int8 activations moved single probabilities by up to 0.52 between batchings.
+    require(task)
+    model = load_model(task, "accurate")
+    texts = read_texts(data_dir / "tweeteval" / task / "val_text.txt")[:48]
+    together = model.predict_proba(texts)
+    alone = np.vstack([model.predict_proba([text]) for text in texts])
+    reversed_batch = model.predict_proba(texts[::-1])[::-1]
+    np.testing.assert_allclose(alone, together, atol=1e-4)
+    np.testing.assert_allclose(reversed_batch, together, atol=1e-4)
 
 
 def test_hostile_input_does_not_crash() -> None:

@@ -166,10 +166,7 @@ def _score_turns(store: Any, conversations: list[CareConversation], tier: str) -
     todo = sorted({k: t.text for k, t in zip(keys, turns, strict=True) if k not in memo}.items())
     if todo:
         texts = [text for _, text in todo if text]
-        # one text at a time: the int8 accurate models quantise activations per batch, so a
-        # text's scores move (up to 0.17 here) with what it is batched with; alone, they do not
-        sp = np.vstack([sentiment.predict_proba([text]) for text in texts])
-        ep = np.vstack([emotion.predict_proba([text]) for text in texts])
+        sp, ep = sentiment.predict_proba(texts), emotion.predict_proba(texts)
         s_labels, e_labels = list(sentiment.labels), list(emotion.labels)
         neg, pos, anger = s_labels.index("negative"), s_labels.index("positive"), e_labels.index("anger")
         for k, (key, _) in enumerate(todo):

