@@ -75,6 +75,14 @@ def pick_urls(wsdir: Path) -> list[str]:
             "AND a.id = p.author_id WHERE a.handle IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, 2 LIMIT 1"
         )[0]
         person = f"{platform}:{handle}"
+        # And someone in the middle of the crowd: a person page costs the same for anyone.
+        median = ws.store.run(
+            "WITH n AS (SELECT a.platform, a.handle, count(*) AS posts FROM posts p JOIN accounts a "
+            "ON a.platform = p.platform AND a.id = p.author_id WHERE a.handle IS NOT NULL GROUP BY ALL) "
+            "SELECT platform, handle FROM n ORDER BY posts, platform, handle "
+            "LIMIT 1 OFFSET (SELECT count(*) // 2 FROM n)"
+        )[0]
+        other = f"{median[0]}:{median[1]}"
         conversation = ws.store.run(
             "SELECT platform || ':' || conversation_key FROM conversations ORDER BY turns DESC, 1 LIMIT 1"
         )[0][0]
@@ -84,6 +92,7 @@ def pick_urls(wsdir: Path) -> list[str]:
         "/people",
         f"/people?brand={brand}",
         f"/people/{person}",
+        f"/people/{other}",
         "/inbox",
         f"/conversations/{conversation}",
         f"/network?brand={brand}",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from grapevine._memo import Memo
 from grapevine._window import window_clauses
 from grapevine.analyzers.tracking import (
     Track,
@@ -295,11 +296,13 @@ class Workspace:
 
         return people_table(self.store, brand=brand, **options)
 
-    def person(self, ref: str, brand: str | None = None, explain: bool = False) -> dict[str, Any]:
+    def person(
+        self, ref: str, brand: str | None = None, explain: bool = False, memo: Memo | None = None
+    ) -> dict[str, Any]:
         """One person across platforms, with links, channels, brands, audience and influence."""
         from grapevine.people import person_profile
 
-        return person_profile(self.store, ref, brand=brand, explain=explain)
+        return person_profile(self.store, ref, brand=brand, explain=explain, memo=memo)
 
     def audience(self, refs: Iterable[str]) -> dict[str, Any]:
         """The de-duplicated and two-hop audience of the people named by ``refs`` (handles or person ids)."""

@@ -153,6 +153,8 @@ def server(world: World) -> Iterator[LiveServer]:
     from grapevine.web import create_app
 
     with LiveServer(create_app(world.ws, warm_up=True)) as live:
+        # Tests also call the library on the same connection; they start once the warm-up is done.
+        assert live.server.config.app.state.grapevine.warmed.wait(300), "the warm-up did not finish"  # type: ignore[attr-defined]
         yield live
 
 

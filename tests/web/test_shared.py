@@ -28,7 +28,7 @@ def test_reach_suggestions_and_people_rows_match_the_library(server: LiveServer,
     expected = state.call(library_top_ten)
     assert any(r["influence"] is not None for r in expected)
     people = state.call(_views.people_view, world.ws, shared=shared)  # fills the shared results
-    assert shared.get("influence_table", (None,), lambda: None) is not None
+    assert shared.get("influence_table", (None, None, None), lambda: None) is not None
     reach = state.call(_views.reach_view, world.ws, [], shared=shared)  # uses them
     assert reach["suggestions"] == expected
     assert state.call(_views.reach_view, world.ws, [])["suggestions"] == expected  # without sharing
@@ -42,10 +42,41 @@ def test_reach_suggestions_and_people_rows_match_the_library(server: LiveServer,
     ]
 
 
-def test_a_write_forgets_the_shared_results(server: LiveServer) -> None:
+def test_a_write_forgets_the_shared_results_but_those_from_posts_alone(server: LiveServer) -> None:
     state = _state(server)
+    state.shared.get("people_rows", ("probe",), lambda: ["old"])
     state.shared.get("influence_table", ("probe",), lambda: ["old"])
+    assert state.shared.get("people_rows", ("probe",), lambda: ["new"]) == ["old"]
+    state.wrote()  # a CRM write: people rows carry stages and tags, influence scores do not
+    assert state.shared.get("people_rows", ("probe",), lambda: ["new"]) == ["new"]
     assert state.shared.get("influence_table", ("probe",), lambda: ["new"]) == ["old"]
-    state.wrote()
+    state.shared.clear()
     assert state.shared.get("influence_table", ("probe",), lambda: ["new"]) == ["new"]
-    state.wrote()
+    state.shared.clear()
+
+
+class CountingResults(SharedResults):
+    def __init__(self) -> None:
+        super().__init__()
+        self.computed: list[str] = []
+
+    def get(self, name: str, params: tuple[Any, ...], compute: Any) -> Any:
+        def run() -> Any:
+            self.computed.append(name)
+            return compute()
+
+        return super().get(name, params, run)
+
+
+def test_person_pages_share_the_workspace_wide_results_and_match_the_library(
+    server: LiveServer, world: World
+) -> None:
+    state = _state(server)
+    shared = CountingResults()
+    person = world.evil_person
+    fresh = state.call(world.ws.person, person, explain=True)
+    first = state.call(_views.person_view, world.ws, person, shared=shared)
+    assert sorted(shared.computed) == ["audience_columns", "influence_table"]
+    again = state.call(_views.person_view, world.ws, person, shared=shared)
+    assert sorted(shared.computed) == ["audience_columns", "influence_table"]  # nothing scored again
+    assert first["profile"] == fresh == again["profile"]

@@ -46,11 +46,27 @@ def test_warm_up_fills_the_keys_a_visit_uses_and_requests_are_answered_meanwhile
     while not _warm_keys(state) <= state.cache_keys():
         assert time.monotonic() < deadline, f"not warmed: {_warm_keys(state) - state.cache_keys()}"
         time.sleep(0.05)
-    thread.join(60)
+    thread.join(300)
     # A plain visit finds the warmed entry: it adds no key of its own.
     before = state.cache_keys()
     for path in WARM_PATHS:
         page = http.get(path)
         assert page.status_code == 200
         assert http.get(("/index" if path == "/" else path) + ".json").status_code == 200
+    assert state.cache_keys() == before
+
+
+def test_warm_up_also_caches_each_brands_overview_and_people_pages(server: LiveServer, http: Any) -> None:
+    state = _state(server)
+    state.wrote()
+    start_warm_up(server.server.config.app, state).join(300)  # type: ignore[arg-type]
+    brands = [row[0] for row in state.call(state.ws.store.run, "SELECT name FROM tracks ORDER BY name")]
+    assert brands
+    warmed = [entry["path"] for entry in state.warm_log]
+    for brand in brands:
+        assert f"/?brand={brand}" in warmed and f"/people?brand={brand}" in warmed
+    before = state.cache_keys()
+    for brand in brands:
+        assert http.get(f"/people?brand={brand}").status_code == 200
+        assert http.get(f"/index.json?brand={brand}").status_code == 200
     assert state.cache_keys() == before

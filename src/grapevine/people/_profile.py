@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from grapevine._memo import Memo, compute_now
 from grapevine.errors import GrapevineError
 from grapevine.people._audience import audience, audience_columns
 from grapevine.people._resolve import find_accounts, refresh_people
@@ -50,8 +51,14 @@ def person_profile(
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     explain: bool = False,
+    memo: Memo | None = None,
 ) -> dict[str, Any]:
-    """Everything known about one person: accounts, identity links, channels, brand stats, audience, influence."""
+    """Everything known about one person: accounts, identity links, channels, brand stats, audience, influence.
+
+    Influence and the audience numbers are computed over the whole workspace (seconds on a large
+    one); ``memo`` lets a caller keep them between profiles (:mod:`grapevine._memo`).
+    """
+    memo = memo or compute_now
     pid = person_of(store, ref)
     accounts = store.query(
         "SELECT pa.platform, pa.id, a.handle, a.display_name, a.url, a.links, a.bio, a.followers_count, "
@@ -66,11 +73,11 @@ def person_profile(
         "ORDER BY status <> 'joined', confidence DESC",
         {"k": keys},
     ).to_pylist()
-    stats = brand_stats(store, brand, since, until, per_brand=True)
-    brands = [row for (person, _), row in sorted(stats.items()) if person == pid]
+    stats = brand_stats(store, brand, since, until, per_brand=True, person_id=pid)
+    brands = [row for _, row in sorted(stats.items())]
     posts = person_posts(store, pid, brand, since, until)
-    numbers = audience_columns(store).get(pid, {})
-    influence_rows, why_not = influence_by_person(store, brand, since, until)
+    numbers = memo("audience_columns", (), lambda: audience_columns(store)).get(pid, {})
+    influence_rows, why_not = influence_by_person(store, brand, since, until, memo=memo)
     scored = influence_rows.get(pid)
     blocked = pid in do_not_contact_ids(store)
     profile: dict[str, Any] = {

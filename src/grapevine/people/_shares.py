@@ -77,7 +77,14 @@ def batch_share_intervals(
         chunk = rows[start : start + _CHUNK]
         n = totals[chunk]
         observed = unique[chunk] / n[:, None]
-        draws = sample_observed(rng, unique[chunk], n_boot)
+        # Each count vector draws from its own seed, so a person's interval is the same whether it
+        # is computed with everyone's (the people table) or alone (their page).
+        draws = np.concatenate(
+            [
+                sample_observed(np.random.default_rng((seed, *row.tolist())), row[None], n_boot)
+                for row in unique[chunk]
+            ]
+        )
         boot = project_simplex(np.einsum("bij,gbj->gbi", inverses, draws))
         bounds = np.quantile(boot[:, :, list(columns)], [alpha, 1.0 - alpha], axis=1)
         point = project_simplex(observed @ point_inverse.T)[:, list(columns)]

@@ -87,11 +87,13 @@ def brand_stats(
     per_brand: bool = False,
     model: str = "auto",
     trend_days: int = TREND_DAYS,
+    person_id: str | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Per (person_id, brand): mentions, corrected shares with 95% intervals, trend, first/last mention.
 
     ``brand=None`` counts every tracked query together (brand ``*``, each post once) unless
-    ``per_brand`` asks for one row per person and brand. Needs ``person_accounts`` filled
+    ``per_brand`` asks for one row per person and brand; ``person_id`` keeps one person's rows
+    (the same figures as in everyone's). Needs ``person_accounts`` filled
     (:func:`grapevine.people.refresh_people`).
     """
     from grapevine.text import load_model
@@ -117,6 +119,9 @@ def brand_stats(
     if platform is not None:
         where += " AND p.platform = $platform"
         params["platform"] = platform
+    if person_id is not None:
+        where += " AND a.person_id = $person"
+        params["person"] = person_id
     key = "m.track" if (brand is not None or per_brand) else f"'{ALL_BRANDS}'"
     # The period counts look outside [since, until): the previous period lies before since.
     sql = f"""

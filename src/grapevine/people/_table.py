@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from grapevine._memo import Memo, compute_now
 from grapevine._window import window_clauses
 from grapevine.errors import GrapevineError
 from grapevine.people._audience import audience_columns
@@ -144,14 +145,22 @@ def person_channels(store: Store, person_ids: list[str] | None = None) -> dict[s
 
 
 def influence_by_person(
-    store: Store, brand: str | None, since: datetime | str | None, until: datetime | str | None
+    store: Store,
+    brand: str | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    memo: Memo | None = None,
 ) -> tuple[dict[str, dict[str, Any]], str | None]:
     """The best-scored account's influence row per person, and why there is none when missing."""
     try:
         from grapevine.influence import influence_table
     except ImportError as exc:  # the influence package is optional for this table
         return {}, f"influence scores are not available: {exc}"
-    rows = influence_table(store, brand=brand, since=since, until=until)
+    rows = (memo or compute_now)(
+        "influence_table",
+        (brand, since, until),
+        lambda: influence_table(store, brand=brand, since=since, until=until),
+    )
     person_of = {
         (p, i): pid for p, i, pid in store.run("SELECT platform, id, person_id FROM person_accounts")
     }

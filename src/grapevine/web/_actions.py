@@ -146,7 +146,7 @@ def register_actions(app: FastAPI) -> None:
         "/people",
         "person.html",
         PERSON_ACTIONS,
-        lambda request, ref: _views.person_view(state_of(request).ws, ref),
+        lambda request, ref: _views.person_view(state_of(request).ws, ref, shared=state_of(request).shared),
     )
     _register_all(
         app,

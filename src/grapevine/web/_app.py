@@ -252,7 +252,9 @@ def _routes(app: FastAPI) -> None:
     @twin(app, "/people/{ref}", "person.html")
     def person(request: Request, ref: str, brand: str | None = None) -> dict[str, Any]:
         """One person across platforms: channels, brand stats, posts, notes, outreach, stage."""
-        return _views.person_view(state_of(request).ws, ref, brand=_clean(brand))
+        return _views.person_view(
+            state_of(request).ws, ref, brand=_clean(brand), shared=state_of(request).shared
+        )
 
     @twin(app, "/inbox", "inbox.html")
     def inbox(

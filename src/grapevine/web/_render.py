@@ -22,7 +22,7 @@ from grapevine import __version__, crm
 from grapevine.errors import GrapevineError
 from grapevine.web import _charts, _views
 from grapevine.web._auth import Access, Principal
-from grapevine.web._shared import SharedResults
+from grapevine.web._shared import POST_DERIVED, SharedResults
 from grapevine.workspace import Workspace
 
 __all__ = [
@@ -159,7 +159,7 @@ class AppState:
         with self._views_lock:
             self.generation += 1
             self._views.clear()
-        self.shared.clear()
+        self.shared.clear(keep=POST_DERIVED)
 
     def view(self, name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """``compute()``'s answer for the view ``name`` with ``params``, from the cache when there.

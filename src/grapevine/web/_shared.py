@@ -12,9 +12,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SharedResults", "shared_result"]
+__all__ = ["POST_DERIVED", "SharedResults", "shared_result"]
 
 SHARED_SIZE = 16
+# Results computed from posts, accounts and edges alone, which the app's writes (CRM records,
+# drafts) never change; they survive a write.
+POST_DERIVED = frozenset({"influence_table", "audience_columns"})
 
 
 class SharedResults:
@@ -41,10 +44,12 @@ class SharedResults:
                     self._values.popitem(last=False)
         return value
 
-    def clear(self) -> None:
+    def clear(self, keep: frozenset[str] = frozenset()) -> None:
+        """Forget every result except those named in ``keep`` (which the write cannot have changed)."""
         with self._lock:
             self.generation += 1
-            self._values.clear()
+            for key in [k for k in self._values if k[0] not in keep]:
+                del self._values[key]
 
 
 def shared_result(

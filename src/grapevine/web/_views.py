@@ -202,7 +202,9 @@ def _add_influence(
         (p, i): pid for p, i, pid in ws.store.run("SELECT platform, id, person_id FROM person_accounts")
     }
     best: dict[str, dict[str, Any]] = {}
-    cards = shared_result(shared, "influence_table", (brand,), lambda: influence_table(ws.store, brand=brand))
+    cards = shared_result(
+        shared, "influence_table", (brand, None, None), lambda: influence_table(ws.store, brand=brand)
+    )
     for card in cards:
         pid = person_of.get((card["platform"], card["account_id"]))
         if pid is None or card["influence"] is None:
@@ -233,14 +235,17 @@ def person_id(ws: Workspace, ref: str) -> str:
         raise NotFound(str(exc)) from None
 
 
-def person_view(ws: Workspace, ref: str, brand: str | None = None) -> dict[str, Any]:
+def person_view(
+    ws: Workspace, ref: str, brand: str | None = None, shared: SharedResults | None = None
+) -> dict[str, Any]:
     """One person across platforms with contact channels, brand stats, posts, notes, outreach and stage.
 
     For a do-not-contact person the channels are withheld (``channels_withheld`` says so).
+    ``shared`` keeps the workspace-wide influence scores and audience numbers between pages.
     """
     brand = _known_brand(ws, brand)
     pid = person_id(ws, ref)
-    profile = ws.person(pid, brand=brand, explain=True)
+    profile = ws.person(pid, brand=brand, explain=True, memo=shared.get if shared is not None else None)
     record = crm.person_record(ws.store, pid)
     withheld = record["do_not_contact"]
     if withheld:

@@ -1,8 +1,9 @@
 """Warming the view cache when the server starts, so that the first person to open a page does not wait.
 
 The main pages (overview, people, inbox, network) are computed once, with the parameters a plain
-visit sends, in a background thread and through :meth:`AppState.view`: each takes the workspace
-lock only while it computes, so requests that arrive meanwhile are answered between two views.
+visit sends, then the overview and people pages of each tracked brand, in a background thread
+and through :meth:`AppState.view`: each takes the workspace lock only while it computes, so
+requests that arrive meanwhile are answered between two views.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["WARM_PATHS", "start_warm_up", "view_defaults"]
 
 WARM_PATHS = ("/", "/people", "/inbox", "/network")
+BRAND_PATHS = ("/", "/people")  # also warmed with ?brand= for each tracked brand
+WARM_BRANDS = 12  # at most this many brands are warmed; the rest wait for their first visitor
 
 # uvicorn's own logger: its handlers are set up by `serve`, so the lines appear with the server's.
 log = logging.getLogger("uvicorn.error")
@@ -57,24 +60,38 @@ def start_warm_up(app: FastAPI, state: AppState, paths: tuple[str, ...] = WARM_P
 
 def _warm_up(app: FastAPI, state: AppState, paths: tuple[str, ...]) -> None:
     try:
-        for path in paths:
+        visits: list[tuple[str, dict[str, Any]]] = [(path, {}) for path in paths]
+        # Then the brand-filtered overview and people pages: each scores influence for its brand.
+        brands = state.call(
+            lambda: [row[0] for row in state.ws.store.run("SELECT name FROM tracks ORDER BY name")]
+        )
+        visits += [
+            (path, {"brand": brand})
+            for brand in brands[:WARM_BRANDS]
+            for path in BRAND_PATHS
+            if path in paths
+        ]
+        for path, query in visits:
             if state.closing.is_set():
                 return
-            name, view = state.pages[path]
-            params = view_defaults(view)
-            # The views only read the app from their request.
-            request = Request({"type": "http", "app": app, "method": "GET", "path": path, "headers": []})
-            started = time.monotonic()
-            try:
-                state.view(name, params, functools.partial(view, request=request, **params))
-            except Exception as exc:  # a broken view must not stop the others warming
-                log.warning("warming %s failed: %s", path, exc)
-                state.warm_log.append({"path": path, "seconds": None, "error": str(exc)})
-                continue
-            state.warm_log.append(
-                {"path": path, "seconds": round(time.monotonic() - started, 3), "error": None}
-            )
+            _warm_one(app, state, path, query)
         done = ", ".join(f"{e['path']} {e['seconds']} s" for e in state.warm_log if e["error"] is None)
         log.info("page cache warmed: %s", done or "nothing")
     finally:
         state.warmed.set()
+
+
+def _warm_one(app: FastAPI, state: AppState, path: str, query: dict[str, Any]) -> None:
+    name, view = state.pages[path]
+    params = {**view_defaults(view), **query}
+    label = path + "".join(f"?{k}={v}" for k, v in query.items())
+    # The views only read the app from their request.
+    request = Request({"type": "http", "app": app, "method": "GET", "path": path, "headers": []})
+    started = time.monotonic()
+    try:
+        state.view(name, params, functools.partial(view, request=request, **params))
+    except Exception as exc:  # a broken view must not stop the others warming
+        log.warning("warming %s failed: %s", label, exc)
+        state.warm_log.append({"path": label, "seconds": None, "error": str(exc)})
+        return
+    state.warm_log.append({"path": label, "seconds": round(time.monotonic() - started, 3), "error": None})
