@@ -3,8 +3,9 @@
 Serves the workspace with ``grapevine serve`` in its own process on 127.0.0.1 and times, for each
 page and its ``.json`` twin:
 
-- **cold**: the first request to that URL after the server started (pages are asked in the
-  order below, so a page whose analyses another page already ran is partly warm);
+- **cold**: the first request to that URL once the server's start-up warm-up is done (it caches
+  the overview and people pages, also per brand, the inbox and the network); pages are asked in
+  the order below, so a page whose analyses another page already ran is partly warm;
 - **warm**: the median of ``--warm`` sequential requests after that;
 - **load**: ``--clients`` concurrent clients (8 by default) asking every URL round-robin for at
   most ``--seconds`` (60 at most, loopback only): p50/p95/p99 per URL and requests/s overall.
@@ -196,6 +197,10 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     try:
         with httpx.Client(base_url=base, timeout=300) as http:
+            started = time.monotonic()
+            while not http.get("/status.json").json()["warmed"]:
+                time.sleep(0.2)
+            print(f"start-up warm-up done in {time.monotonic() - started:.1f} s after the server answered")
             sizes: dict[str, int] = {}
             cold = {url: timed_get(http, url, sizes) for url in urls}
             warm = {url: statistics.median(timed_get(http, url) for _ in range(args.warm)) for url in urls}

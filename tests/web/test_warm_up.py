@@ -28,6 +28,9 @@ def test_startup_warm_up_caches_the_main_pages(server: LiveServer, http: Any) ->
     assert state.warmed.wait(180), "the start-up warm-up did not finish"
     assert [entry["path"] for entry in state.warm_log[: len(WARM_PATHS)]] == list(WARM_PATHS)
     assert all(entry["error"] is None for entry in state.warm_log), state.warm_log
+    status = http.get("/status.json").json()
+    assert status["warmed"] is True
+    assert [entry["path"] for entry in status["warm_up"][: len(WARM_PATHS)]] == list(WARM_PATHS)
 
 
 def test_warm_up_fills_the_keys_a_visit_uses_and_requests_are_answered_meanwhile(

@@ -299,6 +299,12 @@ def _routes(app: FastAPI) -> None:
         refs = [part for value in p or [] for part in value.replace(",", "\n").splitlines()]
         return _views.reach_view(state_of(request).ws, refs, shared=state_of(request).shared)
 
+    @app.get("/status.json", tags=["status"])
+    def status(request: Request) -> dict[str, Any]:
+        """The server's state without touching the workspace: version and whether the start-up warm-up is done."""
+        state = state_of(request)
+        return {"version": __version__, "warmed": state.warmed.is_set(), "warm_up": list(state.warm_log)}
+
     register_actions(app)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
