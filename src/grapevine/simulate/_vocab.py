@@ -203,7 +203,7 @@ BRAND_POST: dict[int, tuple[str, ...]] = {
     -2: (
         "{B} is the WORST. {XC} and nobody cares! {E}",
         "Absolutely furious with {B}. {XC}. Unacceptable!!",
-        "Never again, {B}. {XC} for the {N}th time. {E}",
+        "Never again, {B}. {XC}, {N} times now. {E}",
         "How is {B} still in business? {XC}. Ridiculous.",
         "Done with {B}. {XC}. Worst service ever. {E}",
         "I am so angry right now. {XC}. Shame on you {B}!",
@@ -275,7 +275,7 @@ CARE_COMPLAINT: dict[int, tuple[str, ...]] = {
         "{XC}. Could you look into this please?",
     ),
     -2: (
-        "{XC}! This is the {N}th time this month.",
+        "{XC}! That makes {N} times this month.",
         "{XC}. Really frustrated right now. {E}",
         "{XC}. Fix it NOW. Unacceptable.",
         "{XC}. Paying for nothing, again! {E}",

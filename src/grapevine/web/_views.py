@@ -385,9 +385,7 @@ def reach_view(
     :func:`grapevine.people.people_table`'s top ten by influence, from the rows and scores the
     people page shares through ``shared``.
     """
-    from grapevine.graph import graph_from_store
-    from grapevine.people import person_of
-    from grapevine.reach import expected_spread
+    from grapevine.people import people_spread, person_of
 
     chosen: list[str] = []
     problems = []
@@ -418,28 +416,18 @@ def reach_view(
     if not chosen:
         return result
     result["audience"] = ws.audience(chosen)
-    seeds = [
-        (p, i)
-        for p, i in ws.store.run(
-            "SELECT platform, id FROM person_accounts WHERE person_id IN (SELECT unnest(?))", [chosen]
-        )
-    ]
-    for kind in ("follow", "interaction"):
-        graph = graph_from_store(ws.store, kind)
-        present = [s for s in seeds if s in graph.labels]
-        if graph.n_edges and present:
-            spread = expected_spread(graph, present, model="wc", seed=seed)
-            result["spread"] = {
-                "graph": kind,
-                "model": "weighted cascade",
-                "seed_accounts": len(present),
-                "expected": spread.estimate,
-                "low": spread.low,
-                "high": spread.high,
-            }
-            break
-    else:
+    spread = people_spread(ws.store, chosen, seed=seed)
+    if spread is None:
         result["spread_note"] = "none of these people's accounts is in a follow or interaction graph"
+    else:
+        result["spread"] = {
+            "graph": spread["graph"],
+            "model": "weighted cascade",
+            "seed_accounts": spread["seeds"],
+            "expected": spread["expected_spread"],
+            "low": spread["low"],
+            "high": spread["high"],
+        }
     return result
 
 
