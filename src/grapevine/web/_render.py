@@ -66,6 +66,11 @@ def _number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
 
 
+def _score(value: float | None) -> str:
+    """Influence scores and their points, always with two decimals so that a column lines up."""
+    return "–" if value is None else f"{value:.2f}"
+
+
 def _when(value: datetime | str | None) -> str:
     if value is None:
         return "–"
@@ -103,6 +108,7 @@ def template_environment() -> Environment:
     env.filters.update(
         percent=_percent,
         number=_number,
+        score=_score,
         when=_when,
         duration=_duration,
         path=lambda v: quote(str(v), safe=":@"),
