@@ -99,6 +99,10 @@ def show_people(ws: Workspace, brand: str) -> None:
 
 
 def main(world: str, path: str) -> None:
+    if not (Path(world) / "truth" / "brands.csv").is_file():
+        sys.exit(
+            f"{world} is not a simulated world (no truth/brands.csv); make one with `grapevine simulate {world}`"
+        )
     with open_workspace(path) as ws:
         track_brands(ws, Path(world))
         show(ws)

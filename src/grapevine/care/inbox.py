@@ -219,6 +219,6 @@ def inbox_summary(ws: Workspace, limit: int = 5) -> str:
         return "(no brand conversation needs attention)"
     lines = []
     for rank, r in enumerate(rows, 1):
-        lines.append(f"{rank}. {r['brand']} / {r['customer']}  (priority {r['priority']})")
+        lines.append(f"{rank}. {r['brand']} / {r['customer']}  (priority {r['priority']:.2f})")
         lines.append(f"   why: {r['why']}")
     return "\n".join(lines)
