@@ -198,7 +198,14 @@ def main() -> None:
     try:
         with httpx.Client(base_url=base, timeout=300) as http:
             started = time.monotonic()
-            while not http.get("/status.json").json()["warmed"]:
+            while True:
+                status = http.get("/status.json")
+                if status.status_code != 200:
+                    raise SystemExit(f"GET /status.json answered {status.status_code}: {status.text[:300]}")
+                if status.json()["warmed"]:
+                    break
+                if time.monotonic() - started > 600:
+                    raise SystemExit("the server's start-up warm-up did not finish within 10 minutes")
                 time.sleep(0.2)
             print(f"start-up warm-up done in {time.monotonic() - started:.1f} s after the server answered")
             sizes: dict[str, int] = {}

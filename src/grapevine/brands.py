@@ -23,6 +23,12 @@ __all__ = ["brand_sentiment", "sentiment_model_version"]
 LEVEL = 0.95
 
 
+def _version_number(version: str) -> tuple[int, str]:
+    """Order ``sentiment-fast-9`` before ``sentiment-fast-10``."""
+    number = version.rsplit("-", 1)[-1]
+    return (int(number), version) if number.isdigit() else (-1, version)
+
+
 def sentiment_model_version(store: Store, prefer: str = "auto") -> str | None:
     """The sentiment model whose scores to read: the accurate tier when present, else fast."""
     versions = [row[0] for row in store.run("SELECT DISTINCT model FROM post_sentiment ORDER BY model")]
@@ -32,7 +38,7 @@ def sentiment_model_version(store: Store, prefer: str = "auto") -> str | None:
     for tier in order:
         matching = [v for v in versions if v.startswith(f"sentiment-{tier}")]
         if matching:
-            return max(matching)  # the newest version of that tier
+            return max(matching, key=_version_number)  # the newest version of that tier
     return None
 
 

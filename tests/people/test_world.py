@@ -309,3 +309,12 @@ def test_do_not_contact_people_are_never_offered_as_reachable(world: World) -> N
     finally:
         remove_do_not_contact(ws.store, target["person_id"])
     assert people_table(ws.store, with_influence=False, top=None, reachable=True)[0]["reachable"] is True
+
+
+def test_one_persons_brand_stats_equal_their_rows_among_everyones(world: World) -> None:
+    _, ws = world
+    everyone = brand_stats(ws.store, None, per_brand=True)
+    people = sorted({pid for pid, _ in everyone})
+    for pid in people[:: max(1, len(people) // 25)]:
+        alone = brand_stats(ws.store, None, per_brand=True, person_id=pid)
+        assert alone == {key: row for key, row in everyone.items() if key[0] == pid}

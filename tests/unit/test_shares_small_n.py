@@ -34,3 +34,14 @@ def test_batch_intervals_agree_with_the_single_estimator() -> None:
         # Different random streams (and a simplex projection in the batch path): bootstrap noise only.
         assert abs(low[row, 0] - single.low) < 0.06 and abs(high[row, 0] - single.high) < 0.06
     assert np.isnan(share[2, 0])  # no scored post: unknown
+
+
+def test_a_groups_interval_does_not_depend_on_the_other_groups() -> None:
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 40, size=(300, 3))
+    share, low, high = batch_share_intervals(counts, CONFUSION)
+    for i in (0, 17, 299):
+        alone = batch_share_intervals(counts[i : i + 1], CONFUSION)
+        np.testing.assert_allclose([a[0] for a in alone], [share[i], low[i], high[i]], atol=1e-12)
+    reordered = batch_share_intervals(counts[::-1], CONFUSION)
+    np.testing.assert_allclose(reordered[1][::-1], low, atol=1e-12)

@@ -44,11 +44,11 @@ def test_reach_suggestions_and_people_rows_match_the_library(server: LiveServer,
 
 def test_a_write_forgets_the_shared_results_but_those_from_posts_alone(server: LiveServer) -> None:
     state = _state(server)
-    state.shared.get("people_rows", ("probe",), lambda: ["old"])
+    state.shared.get("people_table", ("probe",), lambda: ["old"])
     state.shared.get("influence_table", ("probe",), lambda: ["old"])
-    assert state.shared.get("people_rows", ("probe",), lambda: ["new"]) == ["old"]
+    assert state.shared.get("people_table", ("probe",), lambda: ["new"]) == ["old"]
     state.wrote()  # a CRM write: people rows carry stages and tags, influence scores do not
-    assert state.shared.get("people_rows", ("probe",), lambda: ["new"]) == ["new"]
+    assert state.shared.get("people_table", ("probe",), lambda: ["new"]) == ["new"]
     assert state.shared.get("influence_table", ("probe",), lambda: ["new"]) == ["old"]
     state.shared.clear()
     assert state.shared.get("influence_table", ("probe",), lambda: ["new"]) == ["new"]
@@ -80,3 +80,15 @@ def test_person_pages_share_the_workspace_wide_results_and_match_the_library(
     again = state.call(_views.person_view, world.ws, person, shared=shared)
     assert sorted(shared.computed) == ["audience_columns", "influence_table"]  # nothing scored again
     assert first["profile"] == fresh == again["profile"]
+
+
+def test_whole_workspace_results_are_pinned_while_filtered_ones_take_turns() -> None:
+    shared = SharedResults(size=2)
+    shared.get("influence_table", (None, None, None), lambda: "everyone")
+    shared.get("people_table", (None, None, "influence", None), lambda: "rows", pin=True)
+    for brand in ("acme", "globex", "initech", "umbrella"):
+        shared.get("influence_table", (brand, None, None), lambda b=brand: b)  # type: ignore[misc]
+    kept = shared._values
+    assert kept[("influence_table", (None, None, None))] == "everyone"
+    assert kept[("people_table", (None, None, "influence", None))] == "rows"
+    assert [k[1][0] for k in kept if k[1][0] is not None] == ["initech", "umbrella"]  # the two most recent

@@ -10,7 +10,9 @@ each, too slow for a table of 100,000 people, so here:
 - the bootstrap replicates of the confusion matrix are drawn once and shared by all groups
   (they describe one model, so sharing them is what their uncertainty means), and inverted
   once; each group's replicates are then a matrix product;
-- the multinomial draws of all groups are made in vectorised chunks.
+- each group's draws of its own label shares come from a generator seeded by its counts, so a
+  person's interval is the same whether computed with everyone (the people table) or alone
+  (their page), and costs what one vectorised draw for all groups did.
 
 Point estimates are identical to ``positive_share_interval``; the bounds agree within
 bootstrap noise (a test checks both).

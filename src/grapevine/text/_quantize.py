@@ -41,8 +41,12 @@ def float_activations(source: Path, target: Path) -> int:
         for name in node.input:
             consumers[name].append(node)
 
+    subgraph = (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+    if any(attr.type in subgraph for node in graph.node for attr in node.attribute):
+        raise ValueError(f"{source}: control-flow subgraphs are not supported by this rewrite")
     replaced: dict[int, list[Any]] = {}
     dropped: set[int] = set()
+    dequantized_weights: set[str] = set()
     for node in graph.node:
         if node.op_type != "MatMulInteger":
             continue
@@ -56,15 +60,17 @@ def float_activations(source: Path, target: Path) -> int:
         weight_scale = next(i for i in scale_product.input if i in initializers)
         per_channel = numpy_helper.to_array(initializers[weight_scale]).size > 1
         dequantized = f"{weight}_dequantized"
-        dequantize = helper.make_node(
-            "DequantizeLinear", [weight, weight_scale, weight_zero_point], [dequantized]
-        )
-        if per_channel:  # one scale per output column of the (in, out) weight matrix
-            dequantize.attribute.append(helper.make_attribute("axis", 1))
-        replaced[id(node)] = [
-            dequantize,
-            helper.make_node("MatMul", [quantizer.input[0], dequantized], [rescale.output[0]]),
-        ]
+        matmul = helper.make_node("MatMul", [quantizer.input[0], dequantized], [rescale.output[0]])
+        if dequantized in dequantized_weights:  # a weight shared by two MatMuls is dequantized once
+            replaced[id(node)] = [matmul]
+        else:
+            dequantize = helper.make_node(
+                "DequantizeLinear", [weight, weight_scale, weight_zero_point], [dequantized]
+            )
+            if per_channel:  # one scale per output column of the (in, out) weight matrix
+                dequantize.attribute.append(helper.make_attribute("axis", 1))
+            replaced[id(node)] = [dequantize, matmul]
+            dequantized_weights.add(dequantized)
         dropped.update({id(cast), id(rescale)})
 
     nodes = [new for node in graph.node for new in replaced.get(id(node), [node]) if id(new) not in dropped]

@@ -487,15 +487,22 @@ def requantize(task: str, data_dir: Path, out_dir: Path) -> dict[str, Any]:
     onnx_path, _, meta_path = model_paths(task, out_dir)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     cfg = dict(TASKS[task])
-    rewritten = float_activations(onnx_path, onnx_path)
-    log(f"{task}: {rewritten} MatMuls now take float32 activations ({meta['version']} -> {cfg['version']})")
-    meta.update(requantized_from=meta["version"], version=cfg["version"], model=MODEL_DESCRIPTION)
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    if meta["version"] == cfg["version"]:
+        raise SystemExit(f"{task}: {meta['version']} already has float activations")
     texts, labels, val_texts, val_labels, _ = load_task_data(task, data_dir)
     holdout = float(meta["training"].get("n_heldout") and cfg["holdout"])
     held_idx = stratified_split(labels, holdout, RANDOM_STATE)[1] if holdout else np.zeros(0, dtype=np.int64)
     if len(held_idx) != meta["training"]["n_heldout"]:
-        raise SystemExit(f"{task}: cannot rebuild the held-out split of {meta['requantized_from']}")
+        raise SystemExit(f"{task}: cannot rebuild the held-out split of {meta['version']}")
+    converting = onnx_path.with_name(onnx_path.name + ".converting")
+    rewritten = float_activations(onnx_path, converting)
+    if not rewritten:
+        converting.unlink()
+        raise SystemExit(f"{task}: {onnx_path} has no dynamically quantised MatMul to rewrite")
+    os.replace(converting, onnx_path)
+    log(f"{task}: {rewritten} MatMuls now take float32 activations ({meta['version']} -> {cfg['version']})")
+    meta.update(requantized_from=meta["version"], version=cfg["version"], model=MODEL_DESCRIPTION)
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     measure(task, out_dir, texts, labels, held_idx, val_texts, val_labels, cfg)
     return json.loads(meta_path.read_text(encoding="utf-8"))
 

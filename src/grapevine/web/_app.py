@@ -131,6 +131,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
             start_warm_up(app, state)
+        else:
+            state.warmed.set()  # nothing to warm: /status.json says so
         yield
         state.closing.set()  # a warm-up still running stops after its current view
 

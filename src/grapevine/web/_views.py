@@ -180,6 +180,7 @@ def _people_rows(
         lambda: people_table(
             ws.store, brand=brand, platform=platform, sort=sort, reachable=reachable, with_influence=False
         ),
+        pin=brand is None and platform is None and reachable is None,  # the people and reach pages' rows
     )
     return [dict(row) for row in rows]
 

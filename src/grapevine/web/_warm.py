@@ -60,21 +60,24 @@ def start_warm_up(app: FastAPI, state: AppState, paths: tuple[str, ...] = WARM_P
 
 def _warm_up(app: FastAPI, state: AppState, paths: tuple[str, ...]) -> None:
     try:
-        visits: list[tuple[str, dict[str, Any]]] = [(path, {}) for path in paths]
-        # Then the brand-filtered overview and people pages: each scores influence for its brand.
-        brands = state.call(
-            lambda: [row[0] for row in state.ws.store.run("SELECT name FROM tracks ORDER BY name")]
-        )
-        visits += [
-            (path, {"brand": brand})
-            for brand in brands[:WARM_BRANDS]
-            for path in BRAND_PATHS
-            if path in paths
-        ]
-        for path, query in visits:
+        for path in paths:
             if state.closing.is_set():
                 return
-            _warm_one(app, state, path, query)
+            _warm_one(app, state, path, {})
+        # Then each brand's overview and people pages (the people page scores influence for the brand).
+        try:
+            brands = state.call(
+                lambda: [row[0] for row in state.ws.store.run("SELECT name FROM tracks ORDER BY name")]
+            )
+        except Exception as exc:  # the main pages are warm; the brand pages wait for their visitors
+            log.warning("warming the brand pages failed: %s", exc)
+            brands = []
+        for brand in brands[:WARM_BRANDS]:
+            for path in BRAND_PATHS:
+                if state.closing.is_set():
+                    return
+                if path in paths:
+                    _warm_one(app, state, path, {"brand": brand})
         done = ", ".join(f"{e['path']} {e['seconds']} s" for e in state.warm_log if e["error"] is None)
         log.info("page cache warmed: %s", done or "nothing")
     finally:
