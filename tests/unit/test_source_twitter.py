@@ -570,3 +570,22 @@ def test_v2_every_field_lands_in_its_own_column() -> None:
         "Lyon",
         False,
     ]
+
+
+def test_a_repeated_v2_user_maps_once_and_merging_never_changes_a_mapped_account() -> None:
+    from grapevine.sources._twitter_v2 import map_v2_user
+    from grapevine.store import Batch
+
+    user = {"id": "42", "username": "ada", "name": "Ada", "public_metrics": {"followers_count": 7}}
+    first = map_v2_user(user)
+    assert map_v2_user(dict(user)) is first  # an equal object on a later page
+    renamed = map_v2_user({**user, "name": "Ada L.", "public_metrics": {}})
+    assert renamed is not first and renamed.display_name == "Ada L." and renamed.followers_count is None
+    # The batch merges the two sightings into a new Account; the memoized ones stay as mapped.
+    batch = Batch("twitter-v2", "f.jsonl", "k")
+    batch.add_accounts([first], 1)
+    batch.add_accounts([renamed], 2)
+    merged = batch.accounts[("twitter", "42")]
+    assert (merged.display_name, merged.followers_count) == ("Ada L.", 7)
+    assert first.display_name == "Ada" and renamed.followers_count is None
+    assert map_v2_user(dict(user)) == first  # mapped again after another version: the same values

@@ -69,8 +69,28 @@ def is_v2_user(item: dict[str, Any]) -> bool:
     return "username" in item and "id" in item
 
 
+# The same users come back on page after page (each page's includes.users): a user object equal to
+# the last one seen for its id maps to the same Account, which nobody changes afterwards.
+_SEEN_USERS: dict[str, tuple[dict[str, Any], Account]] = {}
+_SEEN_USERS_MAX = 1 << 13
+
+
 def map_v2_user(user: Any) -> Account:
     """Map a v2 user object (``public_metrics``, ``entities.url.urls``) to an :class:`Account`."""
+    user_id = user.get("id") if type(user) is dict else None
+    if type(user_id) is str:
+        seen = _SEEN_USERS.get(user_id)
+        if seen is not None and seen[0] == user:
+            return seen[1]
+        account = _map_v2_user(user)
+        if len(_SEEN_USERS) >= _SEEN_USERS_MAX:
+            _SEEN_USERS.clear()
+        _SEEN_USERS[user_id] = (user, account)
+        return account
+    return _map_v2_user(user)
+
+
+def _map_v2_user(user: Any) -> Account:
     if not isinstance(user, dict):
         raise MappingError(f"expected a user object, got {type(user).__name__}")
     get = user.get

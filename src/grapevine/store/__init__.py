@@ -166,12 +166,15 @@ _account_values = attrgetter(*Account.__slots__)  # all fields at once, much che
 
 
 def _merge_account(old: Account, new: Account) -> Account:
-    """Within one batch the later sighting wins, field by field, where it says anything."""
+    """Within one batch the later sighting wins, field by field, where it says anything.
+
+    Returns a new Account: sources may hand out the same (memoized) Account object again.
+    """
+    merged = []
     for name in Account.__slots__:
         value = getattr(new, name)
-        if value is None or value == []:
-            setattr(new, name, getattr(old, name))
-    return new
+        merged.append(getattr(old, name) if value is None or value == [] else value)
+    return Account(*merged)
 
 
 _ACCOUNT_FIELDS = (
