@@ -29,7 +29,14 @@ from grapevine.people._identity import HUB_LIMIT, RULES_VERSION, THRESHOLD, new_
 from grapevine.people._profile import people_spread, people_summary, person_of, person_profile
 from grapevine.people._resolve import find_accounts, merge_people, refresh_people, split_person
 from grapevine.people._stats import ALL_BRANDS, brand_stats, person_posts, trend_window
-from grapevine.people._table import SORTS, TABLE_COLUMNS, people_table, person_channels, reachability
+from grapevine.people._table import (
+    SORTS,
+    TABLE_COLUMNS,
+    influence_by_person,
+    people_table,
+    person_channels,
+    reachability,
+)
 from grapevine.people._urls import bluesky_domain, read_url, site_key
 
 __all__ = [
@@ -49,6 +56,7 @@ __all__ = [
     "find_handles",
     "find_phones",
     "find_urls",
+    "influence_by_person",
     "merge_people",
     "new_person_id",
     "people_spread",

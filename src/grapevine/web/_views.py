@@ -197,21 +197,11 @@ def _add_influence(
     The same choice and order as :func:`grapevine.people.people_table` with influence: the best
     account per person; best first, unknown last, ties by mentions, then person id.
     """
-    from grapevine.influence import influence_table
+    from grapevine.people import influence_by_person
 
-    person_of = {
-        (p, i): pid for p, i, pid in ws.store.run("SELECT platform, id, person_id FROM person_accounts")
-    }
-    best: dict[str, dict[str, Any]] = {}
-    cards = shared_result(
-        shared, "influence_table", (brand, None, None), lambda: influence_table(ws.store, brand=brand)
+    best, _ = influence_by_person(
+        ws.store, brand, None, None, memo=shared.get if shared is not None else None
     )
-    for card in cards:
-        pid = person_of.get((card["platform"], card["account_id"]))
-        if pid is None or card["influence"] is None:
-            continue
-        if pid not in best or card["influence"] > best[pid]["influence"]:
-            best[pid] = card
     for row in rows:
         found = best.get(row["person_id"])
         row["influence"] = found["influence"] if found else None
