@@ -205,3 +205,19 @@ def test_cli_inbox_waiting_column_is_the_wait(acme, tmp_path: Path) -> None:
     header, *lines = out.output.splitlines()
     (line,) = [row for row in lines if " c5 " in row]
     assert line[header.index("waiting") : header.index("why")].strip() == "1h"
+
+
+def test_enrich_leaves_people_and_care_ready_for_their_first_reader(tmp_path: Path) -> None:
+    with open_workspace(tmp_path / "ws") as ws:
+        add_brand_account(ws.store, "acme", "@AcmeHelp")
+        ws.ingest([write_csv(tmp_path / "twcs.csv", ROWS)], enrich=False)
+        done = ws.enrich(model="fast")
+        assert done["care"]["mode"] == "full" and done["care"]["rows"] == 4
+        assert done["people"]["people"] is not None
+        (customers,) = ws.store.run("SELECT count(*) FROM care_customers")[0]
+        (people,) = ws.store.run("SELECT count(DISTINCT person_id) FROM person_accounts")[0]
+        assert (customers, people) == (4, 5)  # c1-c4 and the brand's desk
+        # Nothing new: the next run, and the first inbox read, have nothing to recompute.
+        again = ws.enrich(model="fast")
+        assert again["care"]["mode"] == "none" and again["people"]["people"] is None
+        assert refresh_care(ws.store)["mode"] == "none"

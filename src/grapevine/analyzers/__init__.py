@@ -1,4 +1,5 @@
-"""Analyzers enrich the store after each import: reply threads, tracked-query matches, sentiment, emotion.
+"""Analyzers enrich the store after each import: reply threads, tracked-query matches, sentiment,
+emotion, then who is who across platforms and where each customer stands.
 
 An analyzer is an object with a ``name`` and ``run(store, **options) -> dict`` that only does
 work for posts it has not seen yet (incremental) and records the version of whatever model it
@@ -16,7 +17,15 @@ from grapevine.analyzers.tracking import update_matches
 if TYPE_CHECKING:
     from grapevine.store import Store
 
-__all__ = ["Analyzer", "EmotionAnalyzer", "SentimentAnalyzer", "ThreadingAnalyzer", "TrackingAnalyzer"]
+__all__ = [
+    "Analyzer",
+    "CareAnalyzer",
+    "EmotionAnalyzer",
+    "PeopleAnalyzer",
+    "SentimentAnalyzer",
+    "ThreadingAnalyzer",
+    "TrackingAnalyzer",
+]
 
 
 class Analyzer:
@@ -64,3 +73,31 @@ class EmotionAnalyzer(Analyzer):
 
     def run(self, store: Store, **options: Any) -> dict[str, Any]:
         return score_posts(store, "emotion", options.get("model", "auto"), options.get("progress"))
+
+
+class PeopleAnalyzer(Analyzer):
+    """Contact channels and identity resolution (person ids), so the people pages need not wait.
+
+    The people commands and pages would do it on first read; here an import pays for it once.
+    """
+
+    name = "people"
+    order = 40
+
+    def run(self, store: Store, **options: Any) -> dict[str, Any]:
+        from grapevine.people import refresh_people
+
+        summary = refresh_people(store)
+        return {"contacts": summary["contacts"], "people": summary["people"], "links": summary.get("links")}
+
+
+class CareAnalyzer(Analyzer):
+    """Each customer's state, trajectory and forecast in brand conversations (after the scores)."""
+
+    name = "care"
+    order = 50
+
+    def run(self, store: Store, **options: Any) -> dict[str, Any]:
+        from grapevine.care import refresh_care
+
+        return refresh_care(store)

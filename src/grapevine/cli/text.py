@@ -104,11 +104,11 @@ def track_test(
     help="Model tier: accurate, fast, or auto (accurate; fast for bulk backfills).",
 )
 @click.option(
-    "--only", multiple=True, help="Run only this analyzer (tracking, sentiment, emotion; repeatable)."
+    "--only", multiple=True, help="Run only this analyzer (threading, tracking, sentiment, emotion, people, care; repeatable)."
 )
 @pass_app
 def enrich(app: AppContext, model: str, only: tuple[str, ...]) -> None:
-    """Run the analyzers (tracked queries, sentiment, emotion) over posts not yet processed.
+    """Run the analyzers (threads, tracked queries, sentiment, emotion, people, care) over new posts.
 
     A new model version rescores every post, since scores are stored per model version.
 
