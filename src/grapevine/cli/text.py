@@ -104,7 +104,9 @@ def track_test(
     help="Model tier: accurate, fast, or auto (accurate; fast for bulk backfills).",
 )
 @click.option(
-    "--only", multiple=True, help="Run only this analyzer (threading, tracking, sentiment, emotion, people, care; repeatable)."
+    "--only",
+    multiple=True,
+    help="Run only this analyzer (threading, tracking, sentiment, emotion, people, care; repeatable).",
 )
 @pass_app
 def enrich(app: AppContext, model: str, only: tuple[str, ...]) -> None:
