@@ -510,9 +510,10 @@ def train(data: Path, out: Path = MODEL_PATH, tier: str = TIER, seed: int = SEED
 
 
 def main(argv: list[str] | None = None) -> None:
+    from grapevine.text.train import default_data_dir
+
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    default = Path(__file__).resolve().parents[4] / "shared" / "data"  # ../shared/data of the repo
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("GRAPEVINE_DATA") or default))
+    parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--tier", choices=("fast", "accurate"), default=TIER)
     args = parser.parse_args(argv)
