@@ -14,14 +14,14 @@ The first non-blank line decides: if it parses on its own, the file is JSON Line
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import orjson
 
-from grapevine.sources.base import BadRecord, RawRecord
+from grapevine.sources.base import BadRecord, MappingError, RawRecord
 
-__all__ = ["iter_json_records"]
+__all__ = ["TypedDecoder", "iter_json_records", "parse_line"]
 
 _BOM = b"\xef\xbb\xbf"
 _RAW_LIMIT = 10_000  # bytes of an unreadable record kept for the quarantine
@@ -36,19 +36,38 @@ def _interactions(document: dict[str, Any]) -> Iterator[RawRecord]:
         yield RawRecord(number, interaction, orjson.dumps(interaction))
 
 
-def _json_lines(lines: Iterable[bytes], start: int) -> Iterator[RawRecord | BadRecord]:
+#: A source's fast decoder for its usual line: a typed payload, or None for the general way.
+TypedDecoder = Callable[[bytes], Any]
+
+
+def _json_lines(
+    lines: Iterable[bytes], start: int, typed: TypedDecoder | None = None
+) -> Iterator[RawRecord | BadRecord]:
     """The same loop as ``_common.iter_json_lines``, numbered from ``start``."""
     loads = orjson.loads
     for number, line in enumerate(lines, start):
         stripped = line.strip()
         if not stripped:
             continue
+        if typed is not None:
+            payload = typed(stripped)
+            if payload is not None:
+                yield RawRecord(number, payload, stripped)
+                continue
         try:
             payload = loads(stripped)
         except orjson.JSONDecodeError as exc:
             yield BadRecord(number, f"invalid JSON: {exc}", stripped[:_RAW_LIMIT])
             continue
         yield RawRecord(number, payload, stripped)
+
+
+def parse_line(raw: bytes) -> Any:
+    """A line that a typed lane took but could not map, parsed as the general lane reads it."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MappingError(f"invalid JSON: {exc}") from exc
 
 
 def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]:
@@ -75,8 +94,14 @@ def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]
         yield RawRecord(first_number, document, data.strip())
 
 
-def iter_json_records(stream: IO[bytes]) -> Iterator[RawRecord | BadRecord]:
-    """Yield the records of a JSON Lines file, a JSON document or a cassette (see module doc)."""
+def iter_json_records(
+    stream: IO[bytes], typed: TypedDecoder | None = None
+) -> Iterator[RawRecord | BadRecord]:
+    """Yield the records of a JSON Lines file, a JSON document or a cassette (see module doc).
+
+    ``typed`` decodes the lines after the first of a JSON Lines file when it can (see
+    :data:`TypedDecoder`); the first line, which tells the layout, is always parsed generally.
+    """
     number = 0
     first = b""
     for number, line in enumerate(stream, 1):
@@ -96,4 +121,4 @@ def iter_json_records(stream: IO[bytes]) -> Iterator[RawRecord | BadRecord]:
         yield from _interactions(payload)
     else:
         yield RawRecord(number, payload, first)
-    yield from _json_lines(stream, number + 1)
+    yield from _json_lines(stream, number + 1, typed)

@@ -42,7 +42,7 @@ from grapevine.sources._twitter_v1 import (
 )
 from grapevine.sources.base import MappingError
 
-__all__ = ["is_v2_tweet", "is_v2_user", "map_v2_flat_tweet", "map_v2_page", "map_v2_user"]
+__all__ = ["is_v2_tweet", "is_v2_user", "map_v2_flat_tweet", "map_v2_page", "map_v2_user", "user_created"]
 
 # /2/users/<id>/followers lists who follows <id>; /2/users/<id>/following whom <id> follows.
 _FOLLOW_PATH = re.compile(r"/2/users/(\d+)/(followers|following)\b")
@@ -122,7 +122,7 @@ def _map_v2_user(user: Any) -> Account:
     following = count(metrics.get("following_count"))
     tweets = count(metrics.get("tweet_count"))
     created = get("created_at")
-    created_at = _user_created(created) if type(created) is str else parse_datetime(created)
+    created_at = user_created(created) if type(created) is str else parse_datetime(created)
     # Positional, in the field order of Account: long keyword calls cost several times more.
     return Account(
         PLATFORM,
@@ -142,7 +142,7 @@ def _map_v2_user(user: Any) -> Account:
 
 
 @lru_cache(maxsize=1 << 14)
-def _user_created(value: str) -> datetime | None:
+def user_created(value: str) -> datetime | None:
     """A user's creation date, memoized: the same users come back on page after page."""
     return parse_datetime(value)
 

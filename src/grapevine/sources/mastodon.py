@@ -33,23 +33,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import IO, Any, ClassVar
 from urllib.parse import urlsplit
 
 from grapevine.models import Account, Edge, Mapped, Post
-from grapevine.sources._common import as_int, first_by_id, json_sample_kind, parse_datetime
+from grapevine.sources._common import first_by_id, json_sample_kind
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
-from grapevine.sources._jsonrecords import iter_json_records
+from grapevine.sources._jsonrecords import iter_json_records, parse_line
+from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
+from grapevine.sources._mastodon_values import account_created as _account_created
+from grapevine.sources._mastodon_values import bio_text as _bio
+from grapevine.sources._mastodon_values import count as _count
+from grapevine.sources._mastodon_values import profile_links as _profile_links
+from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
 
 __all__ = ["MastodonSource", "mastodon_html_links", "mastodon_html_to_text"]
 
 PLATFORM = "mastodon"
-
-_MAX_COUNT = 2**63  # counts are BIGINT columns
 
 #: A reblog or quote is mapped together with the status it wraps; deeper nesting only by id.
 _MAX_DEPTH = 2
@@ -65,28 +67,6 @@ _STATUS_PATH = re.compile(r"/api/v1/statuses/[^/?#]+/?$")
 _SKIPPED_PATHS = ("/history", "/source")  # edit history and source text carry no status ids
 
 # --- mapping ----------------------------------------------------------------------------------
-
-
-def _datetime(value: Any) -> datetime | None:
-    """``parse_datetime`` with a fast lane for the ``...Z`` timestamps Mastodon writes."""
-    if type(value) is str and value.endswith("Z"):
-        try:
-            parsed = datetime.fromisoformat(value)  # "Z" parses to UTC itself
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is UTC:
-            return parsed
-    return parse_datetime(value)
-
-
-def _count(value: Any) -> int | None:
-    """A metric: None when missing or negative (a server's broken counter), else a whole number."""
-    count = value if type(value) is int else as_int(value)
-    if count is None or 0 <= count < _MAX_COUNT:
-        return count
-    if count < 0:
-        return None
-    raise MappingError(f"count out of range: {count!r:.40}")
 
 
 def _id(value: Any, what: str) -> str:
@@ -115,23 +95,6 @@ def _list_field(value: Any, what: str) -> list[Any]:
     if isinstance(value, list):
         return value
     raise MappingError(f"{what} must be a list, got {type(value).__name__}")
-
-
-@lru_cache(maxsize=1 << 14)
-def _profile_links(value: str) -> tuple[str, ...]:
-    """The links of one profile field; memoized, since an account's fields repeat on every status."""
-    return tuple(mastodon_html_links(value))
-
-
-@lru_cache(maxsize=1 << 14)
-def _bio(note: str) -> str | None:
-    """An account's note as plain text (memoized: the same note comes with every status)."""
-    return mastodon_html_to_text(note) or None
-
-
-@lru_cache(maxsize=1 << 14)
-def _account_created(value: str) -> datetime | None:
-    return _datetime(value)
 
 
 def map_account(data: Any) -> Account:
@@ -394,10 +357,15 @@ class MastodonSource(Source):
         return 0.3
 
     def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
-        return iter_json_records(stream)
+        return iter_json_records(stream, decode_status)
 
     def map(self, record: RawRecord) -> Mapped:
         payload = record.payload
+        if type(payload) is TypedStatus:  # the fast lane (see _mastodon_typed)
+            mapped = map_typed_status(payload)
+            if mapped is not None:
+                return mapped
+            payload = parse_line(record.raw)
         out = Mapped()
         try:
             if type(payload) is dict and "content" in payload and "account" in payload:

@@ -35,7 +35,7 @@ import orjson
 
 from grapevine.models import Mapped
 from grapevine.sources._common import as_str, require
-from grapevine.sources._jsonrecords import iter_json_records
+from grapevine.sources._jsonrecords import iter_json_records, parse_line
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources._twitter_v1 import (
     Builder,
@@ -53,6 +53,7 @@ from grapevine.sources._twitter_v2 import (
     map_v2_page,
     map_v2_user,
 )
+from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
 
 __all__ = [
@@ -331,11 +332,17 @@ class TwitterV2Source(Source):
         return 0.5 if kind == "cassette-v1" else 0.0
 
     def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
-        return iter_json_records(stream)
+        return iter_json_records(stream, decode_page)
 
     def map(self, record: RawRecord) -> Mapped:
+        payload = record.payload
+        if type(payload) is TypedPage:  # the fast lane (see _twitter_v2_typed)
+            mapped = map_typed_page(payload)
+            if mapped is not None:
+                return mapped
+            payload = parse_line(record.raw)
         try:
-            return map_v2_record(record.payload)
+            return map_v2_record(payload)
         except _SHAPE_ERRORS as exc:
             raise _shape_error(exc) from exc
 

@@ -1,0 +1,353 @@
+"""The fast lane for Twitter API v2 JSON Lines: a response page decoded into typed structs.
+
+A twarc2 export is one page per line: ``data`` (tweets), ``includes.users`` and
+``includes.tweets``. ``msgspec`` decodes such a page into the fields grapevine reads, checking
+their types in C and skipping the rest without building it. Like the Mastodon lane, it is an
+optimisation only: a page maps to exactly what :func:`grapevine.sources._twitter_v2.map_v2_page`
+gives, through the same helpers, or the lane declines (returns None) and the line goes the
+general way. It declines anything unusual: a field of an unexpected type, a ``data`` object
+instead of a list, users or other entities in ``data``, inline authors, long-form
+``note_tweet`` text, a withheld tweet without text. The conformance tests compare both lanes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from grapevine.models import Account, Mapped, Post
+from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
+from grapevine.sources._twitter_v1 import PLATFORM, Builder, count, profile_url, status_url, unescape
+from grapevine.sources._twitter_v2 import user_created
+from grapevine.sources.base import MappingError
+
+__all__ = ["TypedPage", "decode_page", "map_typed_page"]
+
+_UNSET: Any = msgspec.UNSET
+_REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
+_USER_MEMO_SIZE = 1 << 15
+
+
+class _Url(msgspec.Struct, frozen=True):
+    url: str | None = None
+    expanded_url: str | None = None
+    media_key: Any = _UNSET  # its presence marks an attached photo or video
+
+
+class _Mention(msgspec.Struct):
+    username: str | None = None
+
+
+class _Hashtag(msgspec.Struct):
+    tag: str | None = None
+
+
+class _Entities(msgspec.Struct):
+    mentions: list[_Mention] | None = None
+    hashtags: list[_Hashtag] | None = None
+    urls: list[_Url] | None = None
+
+
+class _Metrics(msgspec.Struct):
+    like_count: int | None = None
+    retweet_count: int | None = None
+    reply_count: int | None = None
+    quote_count: int | None = None
+
+
+class _Reference(msgspec.Struct):
+    type: str | None = None
+    id: str | None = None
+
+
+class _Tweet(msgspec.Struct):
+    id: str
+    text: str | msgspec.UnsetType | None = _UNSET
+    author_id: str | None = None
+    conversation_id: str | None = None
+    in_reply_to_user_id: str | None = None
+    created_at: str | None = None
+    lang: str | None = None
+    edit_history_tweet_ids: list[str] | msgspec.UnsetType | None = _UNSET
+    referenced_tweets: list[_Reference] | None = None
+    entities: _Entities | None = None
+    public_metrics: _Metrics | None = None
+    # Keys whose presence sends the page the general way (see the module doc).
+    author: Any = _UNSET
+    note_tweet: Any = _UNSET
+    username: Any = _UNSET
+    event_type: Any = _UNSET
+
+
+class _UrlList(msgspec.Struct, frozen=True):
+    urls: tuple[_Url, ...] | None = None
+
+
+class _UserEntities(msgspec.Struct, frozen=True):
+    url: _UrlList | None = None
+    description: _UrlList | None = None
+
+
+class _UserMetrics(msgspec.Struct, frozen=True):
+    followers_count: int | None = None
+    following_count: int | None = None
+    tweet_count: int | None = None
+
+
+class _User(msgspec.Struct, frozen=True):
+    """Frozen, so that it can key the memo of mapped accounts (users repeat page after page)."""
+
+    id: str
+    username: str | None = None
+    name: str | None = None
+    description: str | None = None
+    url: str | None = None
+    location: str | None = None
+    verified: bool | None = None
+    created_at: str | None = None
+    public_metrics: _UserMetrics | None = None
+    entities: _UserEntities | None = None
+
+
+class _Includes(msgspec.Struct):
+    users: list[_User] | None = None
+    tweets: list[_Tweet] | None = None
+
+
+class _Twarc(msgspec.Struct):
+    url: str | None = None  # read (and so type-checked) by the general mapper for follow edges
+
+
+class TypedPage(msgspec.Struct):
+    """A v2 response page with a list of tweets in ``data``."""
+
+    data: list[_Tweet] | msgspec.UnsetType | None = _UNSET
+    includes: _Includes | None = None
+    twarc: _Twarc | None = msgspec.field(default=None, name="__twarc")
+    request: Any = _UNSET  # a recorded interaction, not a page
+
+
+_decode = msgspec.json.Decoder(TypedPage).decode
+
+
+def decode_page(line: bytes) -> TypedPage | None:
+    """The line as a TypedPage, or None when it is not one (or not valid UTF-8 JSON)."""
+    try:
+        page = _decode(line)
+    except (
+        msgspec.DecodeError,
+        UnicodeDecodeError,
+        RecursionError,
+    ):  # DecodeError: also JSON of another shape
+        return None
+    if page.data is _UNSET or page.request is not _UNSET:
+        return None  # not a page with "data" (the general lane tells what it is)
+    if not line.isascii():
+        try:  # msgspec does not check the UTF-8 of the strings it skips; the general lane does
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return page
+
+
+class _Decline(Exception):
+    """This page needs the general mapper."""
+
+
+def _url_strings(entities: _UrlList | None) -> list[str]:
+    """``entity_strings(entities, "urls", "expanded_url", "url")`` of the general mapper."""
+    out: list[str] = []
+    if entities is None or not entities.urls:
+        return out
+    for entity in entities.urls:
+        value = entity.expanded_url or entity.url
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+_users: dict[_User, Account] = {}
+
+
+def _account(user: _User) -> Account:
+    known = _users.get(user)
+    if known is not None:
+        return known
+    if not user.id:
+        raise _Decline
+    handle = user.username or None
+    metrics = user.public_metrics or _UserMetrics()
+    links: list[str] = []
+    entities = user.entities
+    if entities is not None:
+        links = _url_strings(entities.url)
+        links += [u for u in _url_strings(entities.description) if u not in links]
+    if not links and user.url:
+        links = [user.url]
+    created = user.created_at
+    account = Account(
+        PLATFORM,
+        user.id,
+        handle,
+        user.name or None,
+        user.description or None,
+        profile_url(handle),
+        links,
+        count(metrics.followers_count),
+        count(metrics.following_count),
+        count(metrics.tweet_count),
+        None if created is None else user_created(created),
+        user.verified,
+        user.location or None,
+    )
+    if len(_users) >= _USER_MEMO_SIZE:
+        _users.clear()
+    _users[user] = account
+    return account
+
+
+def _is_tweet(tweet: _Tweet) -> bool:
+    """``is_v2_tweet`` of the general mapper, for the keys this lane can see."""
+    return (
+        tweet.text is not _UNSET or tweet.author_id is not None or tweet.edit_history_tweet_ids is not _UNSET
+    )
+
+
+def _newest_versions(tweets: list[_Tweet]) -> dict[str, str]:
+    newest: dict[str, str] = {}
+    for tweet in tweets:
+        history = tweet.edit_history_tweet_ids
+        if isinstance(history, list) and len(history) > 1:
+            for old in history[:-1]:
+                if old != history[-1]:
+                    newest[old] = history[-1]
+    if newest:
+        present = {tweet.id for tweet in tweets}
+        newest = {old: new for old, new in newest.items() if new in present}
+    return newest
+
+
+def _unique(values: list[Any], attribute: str) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        text = getattr(value, attribute)
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _tweet_links(urls: list[_Url] | None) -> list[str]:
+    """``_links`` of the general mapper: attached media (with a ``media_key``) are not links."""
+    out: list[str] = []
+    for entity in urls or ():
+        if entity.media_key is _UNSET:
+            value = entity.expanded_url or entity.url
+            if value and value not in out:
+                out.append(value)
+    return out
+
+
+def _post(tweet: _Tweet, users: dict[str, _User], newest: dict[str, str]) -> Post:
+    tweet_id = tweet.id
+    author_id = tweet.author_id
+    author = users.get(author_id) if author_id else None
+    handle = author.username if author is not None else None
+    raw_text = tweet.text
+    text = unescape(raw_text if isinstance(raw_text, str) else None)  # never UNSET: _map declines it
+    references: dict[str, str] = {}
+    for reference in tweet.referenced_tweets or ():
+        field = _REFERENCE_FIELDS.get(reference.type) if reference.type is not None else None
+        if field and reference.id and field not in references:
+            references[field] = newest.get(reference.id, reference.id)
+    repost_of_id = references.get("repost_of_id")
+    conversation_id = tweet.conversation_id
+    conversation_id = newest.get(conversation_id, conversation_id) if conversation_id else None
+    lang = tweet.lang
+    if lang == "und":
+        lang = None
+    entities = tweet.entities
+    if entities is not None:
+        mentions = _unique(entities.mentions or [], "username")
+        hashtags = _unique(entities.hashtags or [], "tag")
+        links = _tweet_links(entities.urls)
+    elif text:
+        mentions, hashtags, links = extract_mentions(text), extract_hashtags(text), extract_links(text)
+    else:
+        mentions, hashtags, links = [], [], []
+    metrics = tweet.public_metrics
+    likes = retweets = replies = quotes = None
+    if metrics is not None and repost_of_id is None:
+        likes = count(metrics.like_count)
+        retweets = count(metrics.retweet_count)
+        replies = count(metrics.reply_count)
+        quotes = count(metrics.quote_count)
+    return Post(
+        PLATFORM,
+        tweet_id,
+        author_id,
+        handle,
+        text,
+        parse_datetime(tweet.created_at),
+        lang,
+        references.get("reply_to_id"),
+        tweet.in_reply_to_user_id or None,
+        references.get("quote_of_id"),
+        repost_of_id,
+        conversation_id,
+        mentions,
+        hashtags,
+        links,
+        likes,
+        retweets,
+        replies,
+        quotes,
+        None,
+        status_url(handle, tweet_id),
+    )
+
+
+def _map(page: TypedPage) -> Mapped:
+    data = page.data
+    tweets: list[_Tweet] = list(data) if isinstance(data, list) else []
+    includes = page.includes
+    user_objects = list(includes.users or ()) if includes is not None else []
+    if includes is not None and includes.tweets:
+        tweets += includes.tweets  # each must be a tweet, checked below, as those of data
+    users: dict[str, _User] = {}
+    for user in user_objects:
+        users.setdefault(user.id, user)
+    for tweet in tweets:
+        if tweet.username is not _UNSET or tweet.event_type is not _UNSET or not _is_tweet(tweet):
+            raise _Decline  # users or other entities among the tweets
+        if tweet.author is not _UNSET or tweet.note_tweet is not _UNSET or tweet.text is _UNSET:
+            raise _Decline
+        if not tweet.id:
+            raise _Decline
+    out = Builder()
+    newest = _newest_versions(tweets)
+    reposts = []
+    for tweet in tweets:
+        if tweet.id in newest or out.has_post(tweet.id):
+            continue
+        post = _post(tweet, users, newest)
+        out.add_post(post)
+        if post.repost_of_id and (not post.text or post.text.endswith("…")):
+            reposts.append(post)
+    if reposts:
+        originals = {post.id: post for post in out.posts}
+        for post in reposts:
+            original = originals.get(post.repost_of_id)  # type: ignore[arg-type]
+            if original and original.text and original.author_handle:
+                post.text = f"RT @{original.author_handle}: {original.text}"
+    for user in user_objects:
+        out.add_account(_account(user))
+    return out.mapped()
+
+
+def map_typed_page(page: TypedPage) -> Mapped | None:
+    """What the general mapper maps this page to, or None to leave it to the general mapper."""
+    try:
+        return _map(page)
+    except (_Decline, MappingError):
+        return None

@@ -1,0 +1,274 @@
+"""The typed fast lanes map every line exactly as the general mappers do, or decline it.
+
+A source may decode its usual JSON line straight into typed structs (msgspec) and map those
+(see ``grapevine.sources._mastodon_typed``). That lane is only an optimisation, so for any line
+it accepts, its canonical records (or its error) must equal those of the general lane: the
+line parsed with orjson and mapped by the general mapper. Checked on every status of the real
+Mastodon cassettes, on a simulated world, and on hypothesis-damaged copies of both.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grapevine.models import Mapped
+from grapevine.plugins import default_registry
+from grapevine.simulate import simulate_world
+from grapevine.sources._mastodon_typed import TypedStatus, decode_status
+from grapevine.sources._twitter_v2_typed import TypedPage, decode_page
+from grapevine.sources.base import RawRecord, Source
+
+LANES = {"mastodon": (decode_status, TypedStatus), "twitter-v2": (decode_page, TypedPage)}
+
+HOSTILE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, -1, 2**63 - 1, 2**63, 1.5, 1e300, "", "0", "12", "x" * 5000]),
+    st.text(max_size=12),
+    st.just("nul\x00byte"),
+    st.just("bad \udcff surrogate"),
+    st.just("<p>a <a href='https://x.example/'>link</a></p>"),
+    st.just("2024-03-01T00:00:00+02:00"),
+    st.just("2024-03-01T00:00:00.1234567Z"),
+    st.lists(st.integers(), max_size=2),
+    st.lists(
+        st.dictionaries(st.sampled_from(["acct", "name", "value", "url"]), st.text(max_size=4)), max_size=2
+    ),
+    st.dictionaries(
+        st.sampled_from(["id", "url", "acct", "quoted_status_id"]), st.text(max_size=6), max_size=3
+    ),
+)
+
+
+def _outcome(source: Source, payload: Any, line: bytes) -> tuple[str, Any]:
+    try:
+        mapped = source.map(RawRecord(7, payload, line))
+    except Exception as exc:  # the reason a record would be quarantined with
+        return ("error", str(exc))
+    assert isinstance(mapped, Mapped)
+    return ("mapped", (mapped.posts, mapped.accounts, mapped.edges))
+
+
+def _general(source: Source, line: bytes) -> tuple[str, Any]:
+    try:
+        payload = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return ("error", f"invalid JSON: {exc}")
+    return _outcome(source, payload, line)
+
+
+def assert_same_in_both_lanes(source: Source, line: bytes) -> bool:
+    """True when the typed lane took the line (and gave what the general lane gives)."""
+    decode, kind = LANES[source.name]
+    typed = decode(line)
+    if typed is None:
+        return False
+    assert type(typed) is kind
+    fast = _outcome(source, typed, line)
+    assert fast == _general(source, line), line[:300]
+    return True
+
+
+def _statuses(value: Any) -> list[dict[str, Any]]:
+    """Every Status object anywhere in a cassette, its JSON bodies included."""
+    found = []
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return _statuses(orjson.loads(value))
+        except orjson.JSONDecodeError:
+            return []
+    if isinstance(value, dict):
+        if "account" in value and "id" in value and ("content" in value or "text" in value):
+            found.append(value)
+        for item in value.values():
+            found += _statuses(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _statuses(item)
+    return found
+
+
+@pytest.fixture(scope="module")
+def mastodon() -> Source:
+    return default_registry().source("mastodon")
+
+
+@pytest.fixture(scope="module")
+def real_statuses(data_dir: Path) -> list[dict[str, Any]]:
+    folder = data_dir / "payloads/mastodon/mastodon_py_cassettes"
+    if not folder.exists():
+        pytest.skip(f"Mastodon cassettes not found at {folder}")
+    statuses = []
+    for path in sorted(folder.glob("*.json")):
+        statuses += _statuses(orjson.loads(path.read_bytes()))
+    assert len(statuses) > 100
+    return statuses
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    world = tmp_path_factory.mktemp("typed") / "world"
+    simulate_world(world, people=300, days=10, seed=5, posts=6_000)
+    return world
+
+
+def _lines(folder: Path, pattern: str = "*.jsonl") -> list[bytes]:
+    lines = []
+    for path in sorted(folder.glob(pattern)):
+        lines += [
+            line for line in path.read_bytes().splitlines()[1:] if line.strip()
+        ]  # as the reader: not the first
+    return lines
+
+
+@pytest.fixture(scope="module")
+def simulated_lines(world: Path) -> list[bytes]:
+    lines = _lines(world / "mastodon")
+    assert len(lines) > 500
+    return lines
+
+
+@pytest.fixture(scope="module")
+def twitter() -> Source:
+    return default_registry().source("twitter-v2")
+
+
+@pytest.fixture(scope="module")
+def real_pages(data_dir: Path) -> list[bytes]:
+    folder = data_dir / "payloads/twitter_v2/twarc-csv_test-data"
+    if not folder.exists():
+        pytest.skip(f"twarc2 samples not found at {folder}")
+    lines = [
+        line
+        for path in sorted(folder.glob("*.json*"))
+        for line in path.read_bytes().splitlines()
+        if line.strip()
+    ]
+    assert len(lines) > 50
+    return lines
+
+
+def test_every_real_status_maps_the_same_in_both_lanes(
+    mastodon: Source, real_statuses: list[dict[str, Any]]
+) -> None:
+    taken = sum(assert_same_in_both_lanes(mastodon, orjson.dumps(s)) for s in real_statuses)
+    # The cassettes hold quotes, polls and edits: the lane may decline some, but it is the usual path.
+    assert taken >= 0.6 * len(real_statuses), (taken, len(real_statuses))
+
+
+def test_every_simulated_status_maps_the_same_in_both_lanes(
+    mastodon: Source, simulated_lines: list[bytes]
+) -> None:
+    taken = sum(assert_same_in_both_lanes(mastodon, line) for line in simulated_lines)
+    assert taken == len(simulated_lines)  # the simulator writes plain statuses and reblogs only
+
+
+def test_every_real_twarc_line_maps_the_same_in_both_lanes(twitter: Source, real_pages: list[bytes]) -> None:
+    taken = sum(assert_same_in_both_lanes(twitter, line) for line in real_pages)
+    # Every page of tweets is taken (29 of 142 lines); flattened tweets, streamed single tweets,
+    # users, lists, counts and compliance events are left to the general lane.
+    assert taken >= 29, (taken, len(real_pages))
+
+
+def test_every_simulated_page_maps_the_same_in_both_lanes(twitter: Source, world: Path) -> None:
+    lines = _lines(world / "twitter")
+    assert len(lines) > 20
+    assert sum(assert_same_in_both_lanes(twitter, line) for line in lines) == len(lines)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if len(prefix) < 7 and isinstance(value, dict):
+        for key in value:
+            found += _paths(value[key], (*prefix, key))
+    elif len(prefix) < 7 and isinstance(value, list):
+        for index in range(min(len(value), 2)):
+            found += _paths(value[index], (*prefix, index))
+    return found
+
+
+def _damaged(status: dict[str, Any], path: tuple[Any, ...], value: Any, delete: bool) -> bytes:
+    copy = orjson.loads(orjson.dumps(status))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    if delete and isinstance(target, dict):
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    # The stdlib writes what orjson refuses to (huge integers, lone surrogates): both lanes get the same bytes.
+    return json.dumps(copy, ensure_ascii=bool(len(path) % 2)).encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.slow
+def test_damaged_statuses_map_the_same_in_both_lanes(
+    mastodon: Source, real_statuses: list[dict[str, Any]], simulated_lines: list[bytes]
+) -> None:
+    seeds = real_statuses[::7][:40] + [orjson.loads(line) for line in simulated_lines[::97][:40]]
+    seeds = [s for s in seeds if decode_status(orjson.dumps(s)) is not None]
+
+    taken = []
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=st.data(), value=HOSTILE, delete=st.booleans())
+    def check(data: st.DataObject, value: Any, delete: bool) -> None:
+        status = data.draw(st.sampled_from(seeds))
+        path = data.draw(st.sampled_from(_paths(status)))
+        taken.append(assert_same_in_both_lanes(mastodon, _damaged(status, path, value, delete)))
+
+    check()
+    assert sum(taken) > len(taken) / 4, (sum(taken), len(taken))  # the lane was really exercised
+
+
+@pytest.mark.slow
+def test_damaged_pages_map_the_same_in_both_lanes(
+    twitter: Source, real_pages: list[bytes], world: Path
+) -> None:
+    lines = [line for line in real_pages if decode_page(line) is not None][::3][:25]
+    lines += _lines(world / "twitter")[:10]
+    seeds = [_small_page(orjson.loads(line)) for line in lines]
+    taken = []
+
+    @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=st.data(), value=HOSTILE, delete=st.booleans())
+    def check(data: st.DataObject, value: Any, delete: bool) -> None:
+        page = data.draw(st.sampled_from(seeds))
+        path = data.draw(st.sampled_from(_paths(page)))
+        taken.append(assert_same_in_both_lanes(twitter, _damaged(page, path, value, delete)))
+
+    check()
+    assert sum(taken) > len(taken) / 4, (sum(taken), len(taken))
+
+
+def _small_page(page: dict[str, Any]) -> dict[str, Any]:
+    """A page cut to a few tweets and users, so that a damaged path hits them often."""
+    if isinstance(page.get("data"), list):
+        page["data"] = page["data"][:3]
+    includes = page.get("includes")
+    if isinstance(includes, dict):
+        for key in ("users", "tweets"):
+            if isinstance(includes.get(key), list):
+                includes[key] = includes[key][:3]
+    return page
+
+
+def test_lines_msgspec_would_read_but_json_forbids_go_the_general_way(mastodon: Source) -> None:
+    line = b'{"id":"1","account":{"id":"2","acct":"a"},"content":"<p>hi</p>","x":"\xff"}'
+    assert decode_status(line) is None  # invalid UTF-8 in a field the lane skips
+    assert _general(mastodon, line)[0] == "error"
+
+
+def test_deep_nesting_goes_the_general_way(mastodon: Source) -> None:
+    chain = b'{"id":"1","account":{"id":"2"},"content":"","reblog":' * 600 + b"null" + b"}" * 600
+    deep_skipped = b'{"id":"1","account":{"id":"2"},"content":"","x":' + b"[" * 3000 + b"]" * 3000 + b"}"
+    for line in (chain, deep_skipped):
+        assert_same_in_both_lanes(mastodon, line)
+    assert _general(mastodon, deep_skipped)[0] == "error"  # deeper than orjson reads
