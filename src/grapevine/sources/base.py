@@ -45,8 +45,10 @@ class RawRecord:
     """One record as read from a file.
 
     ``number`` is 1-based: the line number for line-oriented formats, the record (row, item,
-    interaction) number otherwise. ``payload`` is the parsed value handed to ``map``; ``raw``
-    is what gets archived (the original bytes where practical, else a JSON re-encoding).
+    interaction) number otherwise. ``payload`` is the parsed value handed to ``map``: usually
+    the JSON value, or a typed struct where the source has a fast lane for its usual shape (see
+    ``_mastodon_typed``); ``raw`` is what gets archived (the original bytes where practical,
+    else a JSON re-encoding), and always parses to the JSON value.
     ``context`` carries read-time facts that ``map`` needs and the raw bytes lack, such as
     the CSV header or a feed's channel; it is archived next to the raw payload.
     """
