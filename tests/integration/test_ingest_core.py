@@ -204,3 +204,43 @@ def test_remap_rebuilds_rows_from_the_raw_archive(tmp_path: Path, registry: Regi
         assert totals == {"files": 1, "records": 40, "posts": 40, "failed": 0}
         assert ws.store.run("SELECT id, text, author_id FROM posts ORDER BY id") == original
         assert ws.stats()["posts"] == 40
+
+
+def test_a_workspace_made_with_the_posts_primary_key_is_migrated(tmp_path: Path, registry: Registry) -> None:
+    """Workspaces from before migration 8 keep their posts; re-ingesting still adds nothing twice."""
+    data = write_notes(tmp_path / "notes.jsonl", 30)
+    with open_workspace(tmp_path / "ws", registry=registry) as ws:
+        ws.ingest([data])
+        con = ws.store.con
+        # Put the old table back: posts with its primary key, and migration 8 not yet applied.
+        con.execute("CREATE TABLE old_posts AS SELECT * FROM posts LIMIT 0")
+        columns = con.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_name = 'posts' ORDER BY ordinal_position"
+        ).fetchall()
+        definitions = ", ".join(
+            f"{name} {kind}"
+            + ("" if nullable == "YES" else " NOT NULL")
+            + ("" if d is None else f" DEFAULT {d}")
+            for name, kind, nullable, d in columns
+        )
+        con.execute("DROP TABLE old_posts")
+        con.execute(f"CREATE TABLE keyed ({definitions}, PRIMARY KEY (platform, id))")
+        con.execute("INSERT INTO keyed SELECT * FROM posts")
+        con.execute("DROP TABLE posts")
+        con.execute("ALTER TABLE keyed RENAME TO posts")
+        con.execute("DELETE FROM schema_migrations WHERE version = 8")
+        before = ws.store.run("SELECT * FROM posts ORDER BY id")
+    with open_workspace(tmp_path / "ws", registry=registry) as ws:
+        constraints = ws.store.run(
+            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'posts' ORDER BY ALL"
+        )
+        assert ("PRIMARY KEY",) not in constraints and ("NOT NULL",) in constraints
+        assert ws.store.run("SELECT * FROM posts ORDER BY id") == before
+        ws.ingest([data])
+        ws.store.run(
+            "INSERT INTO posts (platform, id, source, source_file, file_key, record, ingested_at) "
+            "VALUES ('notes', 'x', 's', 'f', 'k', 1, now())"
+        )  # the default still applies
+        assert ws.store.run("SELECT deleted FROM posts WHERE id = 'x'") == [(False,)]
+        assert ws.stats()["posts"] == 31

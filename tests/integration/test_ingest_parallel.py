@@ -23,27 +23,29 @@ def test_line_chunks_cover_every_line_once(tmp_path: Path) -> None:
     data = b"\n".join(lines)  # no newline at the end
     chunks = list(iter_line_chunks(io.BytesIO(data), chunk_bytes=1000))
     assert len(chunks) > 10
-    rebuilt = b"".join(chunk for _, chunk in chunks)
-    assert rebuilt == data
-    for first_line, chunk in chunks:  # each chunk knows the file line it starts on
-        assert chunk.split(b"\n")[0] == lines[first_line - 1]
+    assert b"".join(chunks) == data
+    assert all(chunk.endswith(b"\n") for chunk in chunks[:-1])  # whole lines only
 
 
-def test_line_spans_cover_every_line_once(tmp_path: Path) -> None:
+def test_line_spans_cover_every_line_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import random
 
     rng = random.Random(7)
     path = tmp_path / "lines.jsonl"
-    for _ in range(200):
-        lines = [b"x" * rng.randint(0, 50) for _ in range(rng.randint(0, 60))]
+    monkeypatch.setattr(parallel_module, "_LOOK_BACK", 16)  # so that long lines need several looks
+    for _ in range(300):
+        lines = [b"x" * rng.randint(0, rng.choice([50, 200])) for _ in range(rng.randint(0, 60))]
         data = b"\n".join(lines) + rng.choice([b"", b"\n"])
         path.write_bytes(data)
+        chunk_bytes = rng.randint(1, 80)
         with path.open("rb") as stream:
-            spans = list(iter_line_spans(stream, chunk_bytes=rng.randint(1, 80)))
-        assert b"".join(data[offset : offset + length] for _, offset, length in spans) == data
-        for first_line, offset, _ in spans:  # each span starts a line and knows its number
+            spans = list(iter_line_spans(stream, chunk_bytes=chunk_bytes))
+        assert b"".join(data[offset : offset + length] for offset, length in spans) == data
+        for offset, length in spans:  # each span is whole lines, as long as a chunk unless a line is longer
             assert offset == 0 or data[offset - 1 : offset] == b"\n"
-            assert first_line == data[:offset].count(b"\n") + 1
+            block = data[offset : offset + length]
+            assert block.endswith(b"\n") or offset + length == len(data)
+            assert length <= chunk_bytes or block.count(b"\n") <= 1
 
 
 @pytest.mark.slow
@@ -70,3 +72,72 @@ def test_parallel_import_equals_serial(tmp_path: Path, monkeypatch: pytest.Monke
     read, new, quarantined, _, _, quarantine = results[2]
     assert read == 300 and new == 298 * 50 and quarantined >= 1  # lines 11 and 201 lose their pages
     assert quarantine[0][:2] == (11, "line")
+
+
+@pytest.mark.slow
+def test_workers_archive_the_file_as_frames_that_remap_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zstandard
+
+    from grapevine.ingest import remap_archive
+    from grapevine.ingest._files import open_decompressed
+
+    data = tmp_path / "pages.jsonl"
+    write_v2_pages(data, pages=120, per_page=20)
+    original = data.read_bytes()
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 32 * 1024)
+    with open_workspace(tmp_path / "ws") as ws:
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
+        (archived,) = (tmp_path / "ws" / "archive").iterdir()
+        frames = archived.read_bytes().count(b"\x28\xb5\x2f\xfd")  # one zstd frame per chunk
+        assert frames >= len(original) // (32 * 1024)
+        with open_decompressed(archived, str(archived)) as stream:
+            assert stream.read() == original  # every frame, in file order
+        before = ws.store.run("SELECT platform, id, text, record FROM posts ORDER BY ALL")
+        data.unlink()
+        ws.store.run("UPDATE posts SET text = 'stale'")
+        assert remap_archive(ws.store, ws.registry)["posts"] == summary.new
+        assert ws.store.run("SELECT platform, id, text, record FROM posts ORDER BY ALL") == before
+    assert not list((tmp_path / "ws" / "archive").glob("*.partial-*"))
+
+
+def test_a_multi_frame_zstd_input_is_read_whole(tmp_path: Path) -> None:
+    import zstandard
+
+    data = tmp_path / "pages.jsonl"
+    write_v2_pages(data, pages=30, per_page=5)
+    lines = data.read_bytes().splitlines(keepends=True)
+    compressor = zstandard.ZstdCompressor()
+    packed = tmp_path / "pages.jsonl.zst"  # as pzstd or `cat a.zst b.zst` write them
+    packed.write_bytes(compressor.compress(b"".join(lines[:10])) + compressor.compress(b"".join(lines[10:])))
+    with open_workspace(tmp_path / "ws") as ws:
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(packed)]))
+    assert summary.read == 30 and summary.new == 30 * 5
+
+
+def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orjson
+
+    data = tmp_path / "statuses.jsonl"
+    account = {"id": "9", "acct": "a", "username": "a"}
+    original = {"id": "1", "account": account, "content": "<p>first</p>", "created_at": "2024-03-01T00:00:00Z"}
+    lines = []
+    for n in range(2, 3000):  # every line reblogs status 1 again, in every chunk
+        reblog = {"id": str(n), "account": account, "content": "", "reblog": {**original, "content": f"<p>v{n}</p>"}}
+        lines.append(orjson.dumps(reblog))
+    data.write_bytes(orjson.dumps(original) + b"\n" + b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_POSTS", 1000)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    with open_workspace(tmp_path / "ws") as ws:
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
+        assert ws.store.run("SELECT count(*), count(DISTINCT (platform, id)) FROM posts") == [(2999, 2999)]
+        assert ws.store.run("SELECT text FROM posts WHERE id = '1'") == [("first",)]  # the first copy wins
+        assert (summary.new, summary.duplicate) == (2999, 2998)  # 2,998 reblogs each repeat status 1
+        (again,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
+        assert (again.new, again.duplicate) == (0, 2999 + 2998)
+        assert ws.store.run("SELECT count(*) FROM posts") == [(2999,)]

@@ -91,7 +91,8 @@ def open_decompressed(path: Path, display: str) -> IO[bytes]:
         raw.close()
         return cast(IO[bytes], bz2.open(path, "rb"))
     if magic == b"\x28\xb5\x2f\xfd":
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        # read_across_frames: multi-frame files (pzstd, concatenated .zst, our own archives) are one stream
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True, read_across_frames=True)
         return io.BufferedReader(reader, buffer_size=1 << 20)
     return raw
 

@@ -2,11 +2,14 @@
 
 A JSON Lines file is cut into chunks of whole lines; each worker runs the source's own
 ``read`` and ``map`` over a chunk and sends back Arrow tables, so the Python-heavy work runs on
-every core while the main process only writes to DuckDB. A plain file is not even sent: the
-main process only finds where the chunks start and each worker reads its own chunk from disk
-(compressed input is decompressed once, in the main process, and sent). Records keep their
-line numbers (each chunk knows its first line), bad records are quarantined as in the serial
-path, and the tables arrive in file order.
+every core while the main process only writes to DuckDB. A plain file is not even sent, nor
+read by the main process: it only looks near each chunk's end for the newline where the chunk
+stops, each worker reads its own chunk from disk, and (when the workspace archives the file)
+compresses it into one zstd frame that the main process appends to the archive. Compressed
+input is decompressed once, in the main process, and sent. A worker numbers its records from
+its chunk's first line; the main process shifts them by the lines of the chunks before (the
+tables arrive in file order), so records keep their file line numbers, and bad records are
+quarantined as in the serial path.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import IO
 
+import zstandard
+
+from grapevine.ingest._archive import ARCHIVE_LEVEL
 from grapevine.sources.base import BadRecord, Source
 from grapevine.store import Batch, BatchTables
 
@@ -38,25 +44,36 @@ __all__ = [
 # Bigger chunks repeat fewer accounts (each chunk sends every author it saw once): 8 MiB sends
 # 0.3 account rows per post where 4 MiB sent 0.4, for about 150 MB more per worker at most.
 CHUNK_BYTES = 8 << 20
+_LOOK_BACK = 64 << 10  # bytes read before a chunk's end to find its last newline
 
 
 @dataclass
 class ChunkResult:
+    """One chunk's records; line numbers count from the chunk's first line (see :meth:`shifted`)."""
+
     read: int
-    first_problem: str | None
+    lines: int  # newlines in the chunk: the next chunk starts that many lines later
+    first_problem: tuple[int, str] | None  # (line, reason) of the first bad record
     tables: BatchTables
+    archived: bytes | None = None  # the chunk as one zstd frame, when asked for
+
+    def shifted(self, lines_before: int) -> ChunkResult:
+        """The result numbered as lines of the file, ``lines_before`` lines preceding the chunk."""
+        problem = self.first_problem
+        if problem is not None:
+            problem = (problem[0] + lines_before, problem[1])
+        return ChunkResult(self.read, self.lines, problem, self.tables.shifted(lines_before), self.archived)
 
 
-def iter_line_chunks(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(first_line_number, bytes)`` blocks that end at a newline (the last may not)."""
+def iter_line_chunks(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[bytes]:
+    """Yield blocks of a stream that end at a newline (the last may not)."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
-    first_line = 1
     rest = b""
     while True:
         block = stream.read(chunk_bytes)
         if not block:
             if rest:
-                yield first_line, rest
+                yield rest
             return
         if rest:
             block = rest + block
@@ -65,40 +82,67 @@ def iter_line_chunks(stream: IO[bytes], chunk_bytes: int | None = None) -> Itera
             rest = block
             continue
         chunk, rest = block[: cut + 1], block[cut + 1 :]
-        yield first_line, chunk
-        first_line += chunk.count(b"\n")
+        yield chunk
 
 
-def iter_line_spans(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[tuple[int, int, int]]:
-    """Yield ``(first_line_number, offset, length)`` of blocks of whole lines of a plain file.
+def iter_line_spans(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield ``(offset, length)`` of blocks of whole lines of a plain file, in file order.
 
-    The workers read their block themselves (:func:`map_file_span`), which is far cheaper than
-    sending the bytes through a pipe; here each block is read once into a reused buffer, only
-    to find its last newline and count its lines.
+    Only the bytes just before each block's end are read, to find its last newline; the
+    workers read the blocks themselves (:func:`map_file_span`), which is far cheaper than
+    reading the file here and sending the bytes through a pipe.
     """
-    buffer = bytearray(chunk_bytes or CHUNK_BYTES)
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     file_size = os.fstat(stream.fileno()).st_size
-    first_line = 1
     offset = 0
     while offset < file_size:
-        stream.seek(offset)
-        filled = stream.readinto(buffer)  # type: ignore[attr-defined]
-        if not filled:
-            raise OSError(f"the file ended at byte {offset} of {file_size} while it was read")
-        if offset + filled >= file_size:  # the last block
-            yield first_line, offset, filled
+        end = offset + chunk_bytes
+        if end >= file_size:  # the last block
+            yield offset, file_size - offset
             return
-        cut = buffer.rfind(b"\n", 0, filled)
-        if cut < 0:  # one line longer than the buffer: grow it and read the block again
-            buffer = bytearray(2 * len(buffer))
-            continue
-        yield first_line, offset, cut + 1
-        first_line += buffer.count(b"\n", 0, cut + 1)
-        offset += cut + 1
+        cut = _last_newline(stream, offset, end)
+        if cut < 0:  # one line longer than a chunk: the block runs to the end of that line
+            cut = _next_newline(stream, end, file_size)
+        yield offset, cut + 1 - offset
+        offset = cut + 1
+
+
+def _last_newline(stream: IO[bytes], start: int, end: int) -> int:
+    """The offset of the last newline in ``[start, end)`` of the file, or -1."""
+    window = _LOOK_BACK
+    while True:
+        low = max(start, end - window)
+        stream.seek(low)
+        found = _read_exactly(stream, end - low, low).rfind(b"\n")
+        if found >= 0:
+            return low + found
+        if low == start:
+            return -1
+        end, window = low, 4 * window
+
+
+def _next_newline(stream: IO[bytes], start: int, file_size: int) -> int:
+    """The offset of the first newline at or after ``start``, or the file's last byte."""
+    position = start
+    while position < file_size:
+        stream.seek(position)
+        block = _read_exactly(stream, min(_LOOK_BACK, file_size - position), position)
+        found = block.find(b"\n")
+        if found >= 0:
+            return position + found
+        position += len(block)
+    return file_size - 1
+
+
+def _read_exactly(stream: IO[bytes], length: int, offset: int) -> bytes:
+    data = stream.read(length)
+    if len(data) != length:
+        raise OSError(f"the file ended at byte {offset + len(data)} while it was read")
+    return data
 
 
 def map_file_span(
-    source: Source, first_line: int, disk_path: str, offset: int, length: int, path: str, file_key: str
+    source: Source, disk_path: str, offset: int, length: int, path: str, file_key: str, archive: bool
 ) -> ChunkResult:
     """:func:`map_chunk` for the ``length`` bytes at ``offset`` of a plain file (in a worker)."""
     fd = os.open(disk_path, os.O_RDONLY)
@@ -108,7 +152,10 @@ def map_file_span(
         os.close(fd)
     if len(data) != length:
         raise OSError(f"{path} changed while it was imported (short read at byte {offset})")
-    return map_chunk(source, first_line, data, path, file_key)
+    result = map_chunk(source, data, path, file_key)
+    if archive:  # concatenated zstd frames are one zstd stream: the main process appends them
+        result.archived = zstandard.ZstdCompressor(level=ARCHIVE_LEVEL).compress(data)
+    return result
 
 
 def mapping_failure(exc: Exception) -> str:
@@ -117,30 +164,29 @@ def mapping_failure(exc: Exception) -> str:
     return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
 
 
-def map_chunk(source: Source, first_line: int, data: bytes, path: str, file_key: str) -> ChunkResult:
-    """Read and map one chunk (in a worker); line numbers are those of the whole file."""
+def map_chunk(source: Source, data: bytes, path: str, file_key: str) -> ChunkResult:
+    """Read and map one chunk of whole lines (in a worker), numbering them from 1."""
     gc.disable()  # short-lived acyclic objects only, as in the serial path
-    offset = first_line - 1
     batch = Batch(source.name, path, file_key)
     read = 0
     first_problem = None
     for record in source.read(io.BytesIO(data), path):
         read += 1
-        number = record.number + offset
+        number = record.number
         batch.last_record = number
         if isinstance(record, BadRecord):
-            first_problem = first_problem or f"{path}:line {number}: {record.reason}"
+            first_problem = first_problem or (number, record.reason)
             batch.add_quarantine(number, "line", record.reason, record.raw)
             continue
         try:
             mapped = source.map(record)
         except Exception as exc:  # any mapping failure quarantines this record only
             reason = mapping_failure(exc)
-            first_problem = first_problem or f"{path}:line {number}: {reason}"
+            first_problem = first_problem or (number, reason)
             batch.add_quarantine(number, "line", reason, record.raw)
             continue
         batch.add_mapped(mapped, number)
-    return ChunkResult(read, first_problem, batch.to_tables())
+    return ChunkResult(read, data.count(b"\n"), first_problem, batch.to_tables())
 
 
 def _ready() -> bool:

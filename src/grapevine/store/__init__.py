@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table, repeated
 from grapevine.store.schema import migrate
 
-__all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
+__all__ = ["Batch", "BatchCounts", "BatchTables", "Store", "split_posts"]
 
 
 @dataclass
@@ -131,7 +131,8 @@ class Batch:
             file_key=self.file_key,
             last_record=self.last_record,
             posts=posts,
-            has_deleted=posts is not None and bool(pc.any(posts.column("deleted")).as_py()),
+            # not pyarrow.compute: its first call imports pandas (0.2 s) in every worker process
+            has_deleted=any(map(_is_deleted, self.posts)),
             accounts=accounts,
             edges=edges_table(self.edges, self.edge_seqs, self.edge_prov) if self.edges else None,
             quarantine=quarantine,
@@ -161,7 +162,58 @@ class BatchTables:
         """Posts and edges in the batch: what sizes a transaction."""
         return sum(t.num_rows for t in (self.posts, self.edges) if t is not None)
 
+    @property
+    def post_rows(self) -> int:
+        return 0 if self.posts is None else self.posts.num_rows
 
+    def shifted(self, records: int) -> BatchTables:
+        """The same batch with every record number ``records`` higher (a chunk placed in its file)."""
+        if not records:
+            return self
+        return BatchTables(
+            file_key=self.file_key,
+            last_record=self.last_record + records,
+            posts=_shift_records(self.posts, records),
+            has_deleted=self.has_deleted,
+            accounts=_shift_records(self.accounts, records),
+            edges=_shift_records(self.edges, records),
+            quarantine=_shift_records(self.quarantine, records),
+            duplicates_in_batch=self.duplicates_in_batch,
+        )
+
+
+def split_posts(parts: list[BatchTables], posts: int) -> tuple[list[BatchTables], BatchTables | None]:
+    """The first ``posts`` posts of ``parts`` with all their other rows, and the posts left over.
+
+    The rows keep their order: the leftover posts come after every row of the first part, so
+    writing the two in that order is writing ``parts``.
+    """
+    tables = [p.posts for p in parts if p.posts is not None]
+    all_posts = _concat(tables)
+    if all_posts is None or all_posts.num_rows <= posts:
+        return parts, None
+    last = parts[-1]
+    has_deleted = any(p.has_deleted for p in parts)
+    head = BatchTables(
+        last.file_key, last.last_record, all_posts.slice(0, posts), has_deleted, None, None, None, 0
+    )
+    rest = BatchTables(
+        last.file_key, last.last_record, all_posts.slice(posts), has_deleted, None, None, None, 0
+    )
+    without_posts = [replace(p, posts=None, has_deleted=False) for p in parts]
+    return [head, *without_posts], rest
+
+
+def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
+    if table is None:
+        return None
+    index = table.schema.get_field_index("record")
+    # numpy, not pyarrow.compute: its first call imports pandas (0.2 s) in the middle of an import
+    numbers = table.column(index).to_numpy() + np.int32(records)
+    return table.set_column(index, "record", pa.array(numbers, pa.int32()))
+
+
+_is_deleted = attrgetter("deleted")
 _account_values = attrgetter(*Account.__slots__)  # all fields at once, much cheaper than ==
 
 
@@ -295,10 +347,19 @@ class Store:
         con = self.con
         with self.transaction():
             if posts is not None:
-                con.register("_post_batch", _stamped(posts, "ingested_at", now))
-                (inserted,) = _one(
-                    con.execute(f"INSERT {conflict}INTO posts BY NAME SELECT * FROM _post_batch{keep_first}")
+                stamped = _stamped(posts, "ingested_at", now)
+                con.register(
+                    "_post_batch", stamped.append_column("_row", pa.array(np.arange(posts.num_rows)))
                 )
+                # posts has no primary key (its index cost more than half of an import's DuckDB
+                # time): keys are kept unique here, the first copy of a post winning.
+                if replace:
+                    _one(con.execute(_DELETE_BATCH_POSTS))
+                    (inserted,) = _one(con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY}"))
+                else:
+                    (inserted,) = _one(
+                        con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW}")
+                    )
                 if not replace and any(p.has_deleted for p in parts):
                     # A later sighting that a post was deleted wins over the first copy.
                     _one(
@@ -365,6 +426,14 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a read query and return an Arrow table."""
         return self.con.sql(sql, params=params or None).to_arrow_table()
+
+
+_INSERT_POSTS = "INSERT INTO posts BY NAME SELECT * EXCLUDE (_row) FROM _post_batch b"
+_ONLY_NEW = "NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = b.platform AND p.id = b.id)"
+_FIRST_OF_EACH_KEY = "b._row IN (SELECT min(_row) FROM _post_batch GROUP BY platform, id)"
+_DELETE_BATCH_POSTS = (
+    "DELETE FROM posts USING _post_batch b WHERE posts.platform = b.platform AND posts.id = b.id"
+)
 
 
 def _concat(tables: list[pa.Table | None]) -> pa.Table | None:

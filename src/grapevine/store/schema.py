@@ -70,8 +70,8 @@ CREATE TABLE posts (
     source_file VARCHAR NOT NULL,
     file_key VARCHAR NOT NULL,
     record INTEGER NOT NULL,
-    ingested_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (platform, id)
+    ingested_at TIMESTAMPTZ NOT NULL
+    -- one row per (platform, id): the store inserts only keys it does not hold (see Store.write_tables)
 );
 CREATE TABLE accounts (
     platform VARCHAR NOT NULL,
@@ -159,6 +159,38 @@ CREATE TABLE post_emotion (
 )
 """
 
+
+def _drop_posts_primary_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``posts`` without its primary key (workspaces made before migration 8).
+
+    DuckDB keeps a primary key in an ART index that costs more than half of an import's
+    database time and doubles the file; the store now keeps (platform, id) unique itself.
+    DuckDB cannot drop a constraint, so the table is copied.
+    """
+    (keys,) = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'posts' AND constraint_type = 'PRIMARY KEY'"
+    ).fetchone() or (0,)
+    if not keys:
+        return
+    columns = con.execute(
+        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_name = 'posts' ORDER BY ordinal_position"
+    ).fetchall()
+    definitions = ", ".join(
+        f"{name} {kind}"
+        + ("" if nullable == "YES" else " NOT NULL")
+        + ("" if default is None else f" DEFAULT {default}")
+        for name, kind, nullable, default in columns
+    )
+    for statement in (
+        f"CREATE TABLE posts_without_key ({definitions})",
+        "INSERT INTO posts_without_key SELECT * FROM posts",
+        "DROP TABLE posts",
+        "ALTER TABLE posts_without_key RENAME TO posts",
+    ):
+        con.execute(statement).fetchall()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core tables: files, posts, accounts, edges, quarantine", _sql(_CORE)),
     Migration(2, "text: tracked queries and their matches, sentiment and emotion scores", _sql(_TEXT)),
@@ -167,6 +199,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "people: identity links, merges and splits, person ids, contact channels", migrate_people),
     Migration(6, "crm: stages, tags, notes, assignment, outreach, do-not-contact; web tokens", migrate_crm),
     Migration(7, "reply drafts kept for the web inbox (never sent)", migrate_drafts),
+    Migration(8, "posts without a primary key index (the store keeps keys unique)", _drop_posts_primary_key),
 ]
 
 
