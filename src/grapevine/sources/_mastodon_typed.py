@@ -32,12 +32,12 @@ _UNSET = msgspec.UNSET
 _ACCOUNT_MEMO_SIZE = 1 << 15
 
 
-class _Field(msgspec.Struct, frozen=True):
+class _Field(msgspec.Struct):
     value: str | None = None
 
 
-class _Account(msgspec.Struct, frozen=True):
-    """Frozen, so that it can key the memo of mapped accounts (an author comes on every status)."""
+class _Account(msgspec.Struct):
+    """The fields of a Mastodon Account that grapevine maps."""
 
     id: str
     acct: str | None = None
@@ -48,7 +48,7 @@ class _Account(msgspec.Struct, frozen=True):
     following_count: int | None = None
     statuses_count: int | None = None
     created_at: str | None = None
-    fields: tuple[_Field, ...] | None = None
+    fields: list[_Field] | None = None
 
 
 class _Mention(msgspec.Struct):
@@ -67,7 +67,9 @@ class TypedStatus(msgspec.Struct):
     """The fields of a Mastodon Status that grapevine maps; ``UNSET`` tells a missing key from null."""
 
     id: str
-    account: _Account | msgspec.UnsetType | None = _UNSET
+    # Left undecoded: an author comes with each of their statuses, byte for byte the same, so the
+    # account is decoded and mapped once per distinct copy (see _account).
+    account: msgspec.Raw | msgspec.UnsetType = _UNSET
     content: str | msgspec.UnsetType | None = _UNSET
     created_at: str | None = None
     in_reply_to_id: str | None = None
@@ -112,13 +114,28 @@ class _Decline(Exception):
     """This status needs the general mapper."""
 
 
-_accounts: dict[_Account, Account] = {}
+_decode_account = msgspec.json.Decoder(_Account).decode
+_KEY_BYTES = 64  # an account's JSON opens with its id: enough to tell authors apart, cheap to hash
+_accounts: dict[bytes, tuple[msgspec.Raw, Account]] = {}
 
 
-def _account(raw: _Account) -> Account:
-    known = _accounts.get(raw)
-    if known is not None:
-        return known
+def _account(raw_json: msgspec.Raw) -> Account:
+    key = memoryview(raw_json)[:_KEY_BYTES].tobytes()
+    seen = _accounts.get(key)
+    if seen is not None and seen[0] == raw_json:  # the same bytes: the same account
+        return seen[1]
+    try:
+        raw = _decode_account(raw_json)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        raise _Decline from None
+    account = _map_account(raw)
+    if len(_accounts) >= _ACCOUNT_MEMO_SIZE:
+        _accounts.clear()
+    _accounts[key] = (raw_json.copy(), account)  # a copy: the Raw would keep its whole line alive
+    return account
+
+
+def _map_account(raw: _Account) -> Account:
     if not raw.id:
         raise _Decline
     links: list[str] = []
@@ -131,7 +148,7 @@ def _account(raw: _Account) -> Account:
             links = list(dict.fromkeys(links))
     note = raw.note
     created = raw.created_at
-    account = Account(
+    return Account(
         PLATFORM,
         raw.id,
         raw.acct or None,
@@ -144,10 +161,6 @@ def _account(raw: _Account) -> Account:
         _count(raw.statuses_count),
         None if created is None else _account_created(created),
     )
-    if len(_accounts) >= _ACCOUNT_MEMO_SIZE:
-        _accounts.clear()
-    _accounts[raw] = account
-    return account
 
 
 def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
@@ -156,7 +169,7 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     content = status.content
     if not status.id or status.quote is not None or content is None or content is _UNSET:
         raise _Decline
-    if raw_account is None or raw_account is _UNSET:
+    if not isinstance(raw_account, msgspec.Raw):
         raise _Decline
     author = _account(raw_account)
     out.accounts.append(author)
