@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import IO
 
+import pyarrow as pa
 import zstandard
 
 from grapevine.ingest._archive import ARCHIVE_LEVEL
@@ -214,6 +215,9 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     notebooks without an ``if __name__ == "__main__"`` guard. The workers only parse and map;
     they never touch DuckDB or the parent's threads.
     """
+    # pyarrow imports pandas at its first array conversion (0.15 s and more): do it here, once, so
+    # that the forked workers inherit it instead of each paying for it on their first chunk.
+    pa.array([0])
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context("fork"),
