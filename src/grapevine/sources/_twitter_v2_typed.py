@@ -29,7 +29,7 @@ _REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retw
 _USER_MEMO_SIZE = 1 << 15
 
 
-class _Url(msgspec.Struct, frozen=True):
+class _Url(msgspec.Struct):
     url: str | None = None
     expanded_url: str | None = None
     media_key: Any = _UNSET  # its presence marks an attached photo or video
@@ -80,23 +80,23 @@ class _Tweet(msgspec.Struct):
     event_type: Any = _UNSET
 
 
-class _UrlList(msgspec.Struct, frozen=True):
-    urls: tuple[_Url, ...] | None = None
+class _UrlList(msgspec.Struct):
+    urls: list[_Url] | None = None
 
 
-class _UserEntities(msgspec.Struct, frozen=True):
+class _UserEntities(msgspec.Struct):
     url: _UrlList | None = None
     description: _UrlList | None = None
 
 
-class _UserMetrics(msgspec.Struct, frozen=True):
+class _UserMetrics(msgspec.Struct):
     followers_count: int | None = None
     following_count: int | None = None
     tweet_count: int | None = None
 
 
-class _User(msgspec.Struct, frozen=True):
-    """Frozen, so that it can key the memo of mapped accounts (users repeat page after page)."""
+class _User(msgspec.Struct):
+    """The fields of a v2 user object that grapevine maps."""
 
     id: str
     username: str | None = None
@@ -111,7 +111,9 @@ class _User(msgspec.Struct, frozen=True):
 
 
 class _Includes(msgspec.Struct):
-    users: list[_User] | None = None
+    # Left undecoded: the same users come back page after page, byte for byte, so each distinct
+    # copy is decoded and mapped once (see _user).
+    users: list[msgspec.Raw] | None = None
     tweets: list[_Tweet] | None = None
 
 
@@ -167,13 +169,29 @@ def _url_strings(entities: _UrlList | None) -> list[str]:
     return out
 
 
-_users: dict[_User, Account] = {}
+_decode_user = msgspec.json.Decoder(_User).decode
+_KEY_BYTES = 64  # a user's JSON opens with its id: enough to tell users apart, cheap to hash
+_users: dict[bytes, tuple[msgspec.Raw, str, str | None, Account]] = {}
+
+
+def _user(raw_json: msgspec.Raw) -> tuple[str, str | None, Account]:
+    """A user's id, raw username and Account, mapped once per distinct copy of its JSON."""
+    key = memoryview(raw_json)[:_KEY_BYTES].tobytes()
+    seen = _users.get(key)
+    if seen is not None and seen[0] == raw_json:
+        return seen[1], seen[2], seen[3]
+    try:
+        user = _decode_user(raw_json)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        raise _Decline from None
+    account = _account(user)
+    if len(_users) >= _USER_MEMO_SIZE:
+        _users.clear()
+    _users[key] = (raw_json.copy(), user.id, user.username, account)  # a copy: not the whole line
+    return user.id, user.username, account
 
 
 def _account(user: _User) -> Account:
-    known = _users.get(user)
-    if known is not None:
-        return known
     if not user.id:
         raise _Decline
     handle = user.username or None
@@ -186,7 +204,7 @@ def _account(user: _User) -> Account:
     if not links and user.url:
         links = [user.url]
     created = user.created_at
-    account = Account(
+    return Account(
         PLATFORM,
         user.id,
         handle,
@@ -201,10 +219,6 @@ def _account(user: _User) -> Account:
         user.verified,
         user.location or None,
     )
-    if len(_users) >= _USER_MEMO_SIZE:
-        _users.clear()
-    _users[user] = account
-    return account
 
 
 def _is_tweet(tweet: _Tweet) -> bool:
@@ -248,11 +262,10 @@ def _tweet_links(urls: list[_Url] | None) -> list[str]:
     return out
 
 
-def _post(tweet: _Tweet, users: dict[str, _User], newest: dict[str, str]) -> Post:
+def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str]) -> Post:
     tweet_id = tweet.id
     author_id = tweet.author_id
-    author = users.get(author_id) if author_id else None
-    handle = author.username if author is not None else None
+    handle = handles.get(author_id) if author_id else None
     raw_text = tweet.text
     text = unescape(raw_text if isinstance(raw_text, str) else None)  # never UNSET: _map declines it
     references: dict[str, str] = {}
@@ -311,12 +324,12 @@ def _map(page: TypedPage) -> Mapped:
     data = page.data
     tweets: list[_Tweet] = list(data) if isinstance(data, list) else []
     includes = page.includes
-    user_objects = list(includes.users or ()) if includes is not None else []
+    users = [_user(raw) for raw in includes.users or ()] if includes is not None else []
     if includes is not None and includes.tweets:
         tweets += includes.tweets  # each must be a tweet, checked below, as those of data
-    users: dict[str, _User] = {}
-    for user in user_objects:
-        users.setdefault(user.id, user)
+    handles: dict[str, str | None] = {}  # the first user object of each id gives the handle
+    for user_id, username, _ in users:
+        handles.setdefault(user_id, username)
     for tweet in tweets:
         if tweet.username is not _UNSET or tweet.event_type is not _UNSET or not _is_tweet(tweet):
             raise _Decline  # users or other entities among the tweets
@@ -330,7 +343,7 @@ def _map(page: TypedPage) -> Mapped:
     for tweet in tweets:
         if tweet.id in newest or out.has_post(tweet.id):
             continue
-        post = _post(tweet, users, newest)
+        post = _post(tweet, handles, newest)
         out.add_post(post)
         if post.repost_of_id and (not post.text or post.text.endswith("…")):
             reposts.append(post)
@@ -340,8 +353,8 @@ def _map(page: TypedPage) -> Mapped:
             original = originals.get(post.repost_of_id)  # type: ignore[arg-type]
             if original and original.text and original.author_handle:
                 post.text = f"RT @{original.author_handle}: {original.text}"
-    for user in user_objects:
-        out.add_account(_account(user))
+    for _, _, account in users:
+        out.add_account(account)
     return out.mapped()
 
 
