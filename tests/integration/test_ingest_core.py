@@ -244,3 +244,30 @@ def test_a_workspace_made_with_the_posts_primary_key_is_migrated(tmp_path: Path,
         )  # the default still applies
         assert ws.store.run("SELECT deleted FROM posts WHERE id = 'x'") == [(False,)]
         assert ws.stats()["posts"] == 31
+
+
+def test_auto_scoring_after_a_bulk_import_does_not_start_an_accurate_backfill(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grapevine.analyzers import scoring
+
+    monkeypatch.setattr(scoring, "BULK_THRESHOLD", 30)
+    with open_workspace(tmp_path / "ws", registry=registry) as ws:
+        ws.ingest([write_notes(tmp_path / "bulk.jsonl", 60)], enrich=False)
+        bulk = scoring.score_posts(ws.store, "sentiment")  # 60 > 30: a bulk backfill, fast
+        assert bulk["posts"] == 60 and "-fast-" in bulk["model"]
+        # Ten new posts: few enough for the accurate model, but it has scored none of the 70.
+        # An everyday run must not rescore all 70 with it: it keeps to the fast model.
+        notes = [note(i, by="late") for i in range(100, 110)]
+        (tmp_path / "more.jsonl").write_bytes(b"\n".join(notes) + b"\n")
+        ws.ingest([tmp_path / "more.jsonl"], enrich=False)
+        everyday = scoring.score_posts(ws.store, "sentiment")
+        assert everyday["posts"] == 10 and "-fast-" in everyday["model"]
+        # Asked for by name, the accurate backfill runs.
+        monkeypatch.setattr(scoring, "BULK_THRESHOLD", 1000)
+        small = scoring.score_posts(ws.store, "sentiment", "accurate")
+        assert small["posts"] == 70 and "-accurate-" in small["model"]
+        # Once the accurate model covers the store, everyday runs use it.
+        (tmp_path / "last.jsonl").write_bytes(note(200, by="last") + b"\n")
+        ws.ingest([tmp_path / "last.jsonl"], enrich=False)
+        assert "-accurate-" in scoring.score_posts(ws.store, "sentiment")["model"]

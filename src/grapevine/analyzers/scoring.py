@@ -84,11 +84,16 @@ def score_posts(
 
     table = "post_sentiment" if task == "sentiment" else "post_emotion"
     probe = load(task, "fast")
-    pending = _pending(store, table, probe.version)
-    tier = choose_tier(tier, pending, task)
+    fast_pending = pending = _pending(store, table, probe.version)
+    requested, tier = tier, choose_tier(tier, pending, task)
     model = probe if tier == "fast" else load(task, tier)
     if tier != "fast":
         pending = _pending(store, table, model.version)
+        if requested == "auto" and pending > BULK_THRESHOLD:
+            # The fast model scored a bulk import already: an everyday run keeps to it rather
+            # than start an accurate backfill of it (hours for a million posts; readers use one
+            # tier for all posts). `enrich --model accurate` starts that backfill on purpose.
+            tier, model, pending = "fast", probe, fast_pending
     done = scored = 0
     cursor = store.con.cursor()  # streams the posts to score while the main connection writes
     cursor.execute(
