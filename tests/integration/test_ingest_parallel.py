@@ -78,7 +78,6 @@ def test_parallel_import_equals_serial(tmp_path: Path, monkeypatch: pytest.Monke
 def test_workers_archive_the_file_as_frames_that_remap_reads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import zstandard
 
     from grapevine.ingest import remap_archive
     from grapevine.ingest._files import open_decompressed
@@ -124,10 +123,20 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
 
     data = tmp_path / "statuses.jsonl"
     account = {"id": "9", "acct": "a", "username": "a"}
-    original = {"id": "1", "account": account, "content": "<p>first</p>", "created_at": "2024-03-01T00:00:00Z"}
+    original = {
+        "id": "1",
+        "account": account,
+        "content": "<p>first</p>",
+        "created_at": "2024-03-01T00:00:00Z",
+    }
     lines = []
     for n in range(2, 3000):  # every line reblogs status 1 again, in every chunk
-        reblog = {"id": str(n), "account": account, "content": "", "reblog": {**original, "content": f"<p>v{n}</p>"}}
+        reblog = {
+            "id": str(n),
+            "account": account,
+            "content": "",
+            "reblog": {**original, "content": f"<p>v{n}</p>"},
+        }
         lines.append(orjson.dumps(reblog))
     data.write_bytes(orjson.dumps(original) + b"\n" + b"\n".join(lines) + b"\n")
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
