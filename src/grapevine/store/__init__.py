@@ -117,17 +117,16 @@ class Batch:
             q = self.quarantine
             quarantine = pa.table(
                 {
-                    "file_key": repeated(self.file_key, len(q)),
                     "record": pa.array([r[0] for r in q], pa.int32()),
                     "numbering": pa.array([r[1] for r in q], pa.string()),
-                    "path": repeated(self.path, len(q)),
-                    "source": repeated(self.source, len(q)),
                     "reason": pa.array([r[2] for r in q], pa.string()),
                     "raw": pa.array([r[3] for r in q], pa.binary()),
                 }
             )
         posts = posts_table(self.posts, self.post_prov) if self.posts else None
         return BatchTables(
+            source=self.source,
+            path=self.path,
             file_key=self.file_key,
             last_record=self.last_record,
             posts=posts,
@@ -142,8 +141,14 @@ class Batch:
 
 @dataclass
 class BatchTables:
-    """A batch as Arrow tables, ready for :meth:`Store.write_tables` (and cheap to pickle)."""
+    """A batch as Arrow tables, ready for :meth:`Store.write_tables` (and cheap to pickle).
 
+    The tables hold each row's ``record`` number but not the source and file, which are the same
+    for the whole batch: the store adds them when it writes.
+    """
+
+    source: str
+    path: str
     file_key: str
     last_record: int
     posts: pa.Table | None
@@ -171,6 +176,8 @@ class BatchTables:
         if not records:
             return self
         return BatchTables(
+            source=self.source,
+            path=self.path,
             file_key=self.file_key,
             last_record=self.last_record + records,
             posts=_shift_records(self.posts, records),
@@ -194,12 +201,11 @@ def split_posts(parts: list[BatchTables], posts: int) -> tuple[list[BatchTables]
         return parts, None
     last = parts[-1]
     has_deleted = any(p.has_deleted for p in parts)
-    head = BatchTables(
-        last.file_key, last.last_record, all_posts.slice(0, posts), has_deleted, None, None, None, 0
-    )
-    rest = BatchTables(
-        last.file_key, last.last_record, all_posts.slice(posts), has_deleted, None, None, None, 0
-    )
+    if any((p.source, p.path, p.file_key) != (last.source, last.path, last.file_key) for p in parts):
+        raise ValueError("split_posts: the parts come from different files")
+    head = replace(last, posts=all_posts.slice(0, posts), has_deleted=has_deleted, accounts=None, edges=None)
+    head = replace(head, quarantine=None, duplicates_in_batch=0)
+    rest = replace(head, posts=all_posts.slice(posts))
     without_posts = [replace(p, posts=None, has_deleted=False) for p in parts]
     return [head, *without_posts], rest
 
@@ -340,10 +346,10 @@ class Store:
         keep_first = "" if replace else " ON CONFLICT DO NOTHING"
         counts = BatchCounts(posts_duplicate=sum(p.duplicates_in_batch for p in parts))
         now = datetime.now(UTC)
-        posts = _concat([p.posts for p in parts])
-        accounts = _concat([p.accounts for p in parts])
-        edges = _concat([p.edges for p in parts])
-        quarantine = _concat([p.quarantine for p in parts])
+        posts = _concat([_with_file(p.posts, p) for p in parts])
+        accounts = _concat([_with_file(p.accounts, p) for p in parts])
+        edges = _concat([_with_file(p.edges, p) for p in parts])
+        quarantine = _concat([_with_file(p.quarantine, p, quarantine=True) for p in parts])
         con = self.con
         with self.transaction():
             if posts is not None:
@@ -434,6 +440,17 @@ _FIRST_OF_EACH_KEY = "b._row IN (SELECT min(_row) FROM _post_batch GROUP BY plat
 _DELETE_BATCH_POSTS = (
     "DELETE FROM posts USING _post_batch b WHERE posts.platform = b.platform AND posts.id = b.id"
 )
+
+
+def _with_file(table: pa.Table | None, part: BatchTables, quarantine: bool = False) -> pa.Table | None:
+    """``table`` with the source and file columns its rows share (see :class:`BatchTables`)."""
+    if table is None or not table.num_rows:
+        return None
+    rows = table.num_rows
+    names = ("source", "path", "file_key") if quarantine else ("source", "source_file", "file_key")
+    for name, value in zip(names, (part.source, part.path, part.file_key), strict=True):
+        table = table.append_column(name, repeated(value, rows))
+    return table
 
 
 def _concat(tables: list[pa.Table | None]) -> pa.Table | None:

@@ -81,7 +81,12 @@ _EDGE_ROW = {name: attrgetter(name) for name in _EDGE_TYPES}
 
 
 class Provenance:
-    """Per-row provenance: the record number varies per row, the file and source do not."""
+    """Per-row provenance: the record number varies per row, the file and source do not.
+
+    Only the record numbers become a column here; the store adds the file and source, which are
+    the same for every row, when it writes (see ``Store.write_tables``): they would otherwise be
+    a third of what worker processes send the importing process.
+    """
 
     __slots__ = ("file", "file_key", "records", "source")
 
@@ -97,12 +102,7 @@ class Provenance:
     def columns(self, records: Sequence[int] | None = None) -> dict[str, pa.Array]:
         # ingested_at is stamped by the store at write time
         rows = self.records if records is None else records
-        return {
-            "source": repeated(self.source, len(rows)),
-            "source_file": repeated(self.file, len(rows)),
-            "file_key": repeated(self.file_key, len(rows)),
-            "record": pa.array(rows, pa.int32()),
-        }
+        return {"record": pa.array(rows, pa.int32())}
 
 
 def repeated(value: str, count: int) -> pa.Array:
