@@ -141,6 +141,7 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
     data.write_bytes(orjson.dumps(original) + b"\n" + b"\n".join(lines) + b"\n")
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_POSTS", 1000)
+    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 700)  # whole "row groups" of 700 new posts
     monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
     with open_workspace(tmp_path / "ws") as ws:
         (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
@@ -150,3 +151,37 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
         (again,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
         assert (again.new, again.duplicate) == (0, 2999 + 2998)
         assert ws.store.run("SELECT count(*) FROM posts") == [(2999,)]
+
+
+def test_writing_whole_row_groups_holds_back_the_posts_after_them(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from grapevine.store import BatchTables
+
+    def part(ids: list[str], first_record: int) -> BatchTables:
+        n = len(ids)
+        posts = pa.table(
+            {
+                "platform": ["x"] * n,
+                "id": ids,
+                "text": [f"t{i}" for i in ids],
+                "deleted": [False] * n,
+                "record": pa.array(range(first_record, first_record + n), pa.int32()),
+            }
+        )
+        return BatchTables("src", "f.jsonl", "key", first_record + n - 1, posts, False, None, None, None, 0)
+
+    with open_workspace(tmp_path / "ws") as ws:
+        ws.store.write_tables(part(["a", "b"], 1))  # already stored
+        # 3 of these 12 rows are not new (a, b, and a repeated c): 9 new posts, 2 groups of 4.
+        ids = ["a", "c", "d", "b", "e", "c", "f", "g", "h", "i", "j", "k"]
+        counts = ws.store.write_tables([part(ids[:5], 10), part(ids[5:], 15)], row_groups=4)
+        assert counts.posts_new == 8  # c d e f g h i j: the 8th new post is j, at row 11
+        assert counts.posts_duplicate == 3  # a, b and the second c, all before j
+        assert counts.leftover is not None
+        assert counts.leftover.posts is not None and counts.leftover.posts.column("id").to_pylist() == ["k"]
+        assert counts.leftover.posts.column("record").to_pylist() == [21]
+        assert ws.store.run("SELECT count(*) FROM posts") == [(10,)]
+        again = ws.store.write_tables([counts.leftover])
+        assert (again.posts_new, again.leftover) == (1, None)
+        assert ws.store.run("SELECT count(*), count(DISTINCT id) FROM posts") == [(11, 11)]

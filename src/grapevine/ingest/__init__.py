@@ -40,7 +40,7 @@ from grapevine.ingest._parallel import (
 from grapevine.ingest._remap import remap_archive
 from grapevine.plugins import Registry
 from grapevine.sources.base import BadRecord, Source, SourceError
-from grapevine.store import Batch, BatchCounts, BatchTables, Store, split_posts
+from grapevine.store import Batch, BatchCounts, BatchTables, Store
 
 __all__ = [
     "FileSummary",
@@ -367,10 +367,9 @@ class _Importer:
             ready.append(result.tables)
             ready_posts += result.tables.post_rows
             if ready_posts >= PARALLEL_BATCH_POSTS:  # chunks are small; commit many of them at once
-                parts, rest = split_posts(ready, PARALLEL_BATCH_POSTS)
-                writer.submit(parts)
-                ready[:] = [rest] if rest is not None else []
-                ready_posts = sum(part.post_rows for part in ready)
+                writer.submit(ready.copy(), row_groups=ROW_GROUP_ROWS)
+                ready.clear()
+                ready_posts = 0
             else:
                 writer.poll()
             state.report(summary, position)
@@ -390,8 +389,7 @@ class _Importer:
                     collect()
         while in_flight:
             collect()
-        if ready:
-            writer.submit(ready)
+        writer.submit(ready)  # everything left, the last posts held back included
 
 
 def _where(numbering: str, number: int) -> str:
@@ -411,8 +409,11 @@ class _BatchWriter:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grapevine-writer")
         self.pending: Future[BatchCounts] | None = None
         self.pending_quarantined = 0
+        self.leftover: BatchTables | None = None
 
-    def submit(self, batch: Batch | list[BatchTables]) -> None:
+    def submit(self, batch: Batch | list[BatchTables], row_groups: int | None = None) -> None:
+        """Write ``batch`` next; tables go after the posts the last write held back (see
+        ``Store.write_tables``'s ``row_groups``, which holds back posts beyond whole row groups)."""
         self.drain()
         if isinstance(batch, Batch):
             if not len(batch):
@@ -420,8 +421,13 @@ class _BatchWriter:
             self.pending_quarantined = len(batch.quarantine)
             self.pending = self.pool.submit(self.store.write_batch, batch)
         else:
+            if self.leftover is not None:
+                batch = [self.leftover, *batch]
+                self.leftover = None
+            if not batch:
+                return
             self.pending_quarantined = sum(part.quarantined for part in batch)
-            self.pending = self.pool.submit(self.store.write_tables, batch)
+            self.pending = self.pool.submit(self.store.write_tables, batch, False, row_groups)
 
     def poll(self) -> None:
         """Count the pending batch if it is committed already (so that progress shows it), without waiting."""
@@ -433,6 +439,7 @@ class _BatchWriter:
             return
         counts = self.pending.result()
         self.pending = None
+        self.leftover = counts.leftover
         self.summary.new += counts.posts_new
         self.summary.duplicate += counts.posts_duplicate
         self.summary.accounts_new += counts.accounts_new

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import replace as replace_fields
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -25,7 +26,7 @@ from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table, repeated
 from grapevine.store.schema import migrate
 
-__all__ = ["Batch", "BatchCounts", "BatchTables", "Store", "split_posts"]
+__all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
 
 
 @dataclass
@@ -35,6 +36,8 @@ class BatchCounts:
     accounts_new: int = 0
     edges_new: int = 0
     quarantined: int = 0
+    #: posts not written yet (``write_tables(..., row_groups=...)``): write them first next time
+    leftover: BatchTables | None = None
 
 
 @dataclass
@@ -189,27 +192,6 @@ class BatchTables:
         )
 
 
-def split_posts(parts: list[BatchTables], posts: int) -> tuple[list[BatchTables], BatchTables | None]:
-    """The first ``posts`` posts of ``parts`` with all their other rows, and the posts left over.
-
-    The rows keep their order: the leftover posts come after every row of the first part, so
-    writing the two in that order is writing ``parts``.
-    """
-    tables = [p.posts for p in parts if p.posts is not None]
-    all_posts = _concat(tables)
-    if all_posts is None or all_posts.num_rows <= posts:
-        return parts, None
-    last = parts[-1]
-    has_deleted = any(p.has_deleted for p in parts)
-    if any((p.source, p.path, p.file_key) != (last.source, last.path, last.file_key) for p in parts):
-        raise ValueError("split_posts: the parts come from different files")
-    head = replace(last, posts=all_posts.slice(0, posts), has_deleted=has_deleted, accounts=None, edges=None)
-    head = replace(head, quarantine=None, duplicates_in_batch=0)
-    rest = replace(head, posts=all_posts.slice(posts))
-    without_posts = [replace(p, posts=None, has_deleted=False) for p in parts]
-    return [head, *without_posts], rest
-
-
 def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
     if table is None:
         return None
@@ -335,17 +317,27 @@ class Store:
         """
         return self.write_tables(batch.to_tables(), replace)
 
-    def write_tables(self, parts: BatchTables | list[BatchTables], replace: bool = False) -> BatchCounts:
+    def write_tables(
+        self, parts: BatchTables | list[BatchTables], replace: bool = False, row_groups: int | None = None
+    ) -> BatchCounts:
         """Write batches already turned into Arrow tables (possibly in other processes).
 
         A list is written in ONE transaction, each table concatenated into one statement:
         commits and statements cost far more than a few thousand rows.
+
+        With ``row_groups`` (DuckDB's row group size), only a whole number of row groups of new
+        posts is written: DuckDB writes those straight to the database file, where a partial row
+        group goes through its log and is rewritten at the next checkpoint. The posts after the
+        last one written come back in ``BatchCounts.leftover``, to be written first next time.
         """
         parts = parts if isinstance(parts, list) else [parts]
         conflict = "" if not replace else "OR REPLACE "
         keep_first = "" if replace else " ON CONFLICT DO NOTHING"
         counts = BatchCounts(posts_duplicate=sum(p.duplicates_in_batch for p in parts))
         now = datetime.now(UTC)
+        if row_groups and len({(p.source, p.path, p.file_key) for p in parts}) > 1:
+            raise ValueError("write_tables: row_groups needs the parts of one file")
+        unwritten = _concat([p.posts for p in parts]) if row_groups else None
         posts = _concat([_with_file(p.posts, p) for p in parts])
         accounts = _concat([_with_file(p.accounts, p) for p in parts])
         edges = _concat([_with_file(p.edges, p) for p in parts])
@@ -359,9 +351,22 @@ class Store:
                 )
                 # posts has no primary key (its index cost more than half of an import's DuckDB
                 # time): keys are kept unique here, the first copy of a post winning.
+                offered = posts.num_rows
                 if replace:
                     _one(con.execute(_DELETE_BATCH_POSTS))
                     (inserted,) = _one(con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY}"))
+                elif row_groups and unwritten is not None:
+                    inserted, offered = self._insert_row_groups(row_groups)
+                    if offered < posts.num_rows:
+                        counts.leftover = replace_fields(
+                            parts[-1],
+                            posts=unwritten.slice(offered),
+                            has_deleted=any(p.has_deleted for p in parts),
+                            accounts=None,
+                            edges=None,
+                            quarantine=None,
+                            duplicates_in_batch=0,
+                        )
                 else:
                     (inserted,) = _one(
                         con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW}")
@@ -376,7 +381,7 @@ class Store:
                     )
                 con.unregister("_post_batch")
                 counts.posts_new = inserted
-                counts.posts_duplicate += posts.num_rows - inserted
+                counts.posts_duplicate += offered - inserted
             if accounts is not None:
                 before = _count(con, "accounts")
                 stamped = _stamped(accounts, "ingested_at", now)
@@ -412,6 +417,25 @@ class Store:
                 )
             )
         return counts
+
+    def _insert_row_groups(self, row_groups: int) -> tuple[int, int]:
+        """Insert the new posts of ``_post_batch`` up to a whole number of row groups.
+
+        Returns (posts inserted, batch rows dealt with): the rows after those are left unwritten.
+        """
+        con = self.con
+        new_rows = np.asarray(
+            con.execute(
+                f"SELECT _row FROM _post_batch b WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW} ORDER BY _row"
+            ).fetchnumpy()["_row"]
+        )
+        whole = len(new_rows) // row_groups * row_groups
+        if not whole:
+            return 0, 0
+        con.register("_new_rows", pa.table({"_row": new_rows[:whole]}))
+        (inserted,) = _one(con.execute(f"{_INSERT_POSTS} SEMI JOIN _new_rows n ON n._row = b._row"))
+        con.unregister("_new_rows")
+        return inserted, int(new_rows[whole - 1]) + 1
 
     # -- reading -------------------------------------------------------------------------
 
