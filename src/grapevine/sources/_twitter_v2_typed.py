@@ -63,7 +63,7 @@ class _Reference(msgspec.Struct):
 
 class _Tweet(msgspec.Struct):
     id: str
-    text: str | msgspec.UnsetType | None = _UNSET
+    text: str | None  # required: a "tweet" without it (a user, a withheld stub) goes the general way
     author_id: str | None = None
     conversation_id: str | None = None
     in_reply_to_user_id: str | None = None
@@ -73,11 +73,12 @@ class _Tweet(msgspec.Struct):
     referenced_tweets: list[_Reference] | None = None
     entities: _Entities | None = None
     public_metrics: _Metrics | None = None
-    # Keys whose presence sends the page the general way (see the module doc).
-    author: Any = _UNSET
-    note_tweet: Any = _UNSET
-    username: Any = _UNSET
-    event_type: Any = _UNSET
+    # Keys whose mere presence sends the page the general way (see the module doc): no JSON
+    # value decodes as UNSET, so msgspec refuses the page while decoding it.
+    author: msgspec.UnsetType = _UNSET
+    note_tweet: msgspec.UnsetType = _UNSET
+    username: msgspec.UnsetType = _UNSET
+    event_type: msgspec.UnsetType = _UNSET
 
 
 class _UrlList(msgspec.Struct):
@@ -221,13 +222,6 @@ def _account(user: _User) -> Account:
     )
 
 
-def _is_tweet(tweet: _Tweet) -> bool:
-    """``is_v2_tweet`` of the general mapper, for the keys this lane can see."""
-    return (
-        tweet.text is not _UNSET or tweet.author_id is not None or tweet.edit_history_tweet_ids is not _UNSET
-    )
-
-
 def _newest_versions(tweets: list[_Tweet]) -> dict[str, str]:
     newest: dict[str, str] = {}
     for tweet in tweets:
@@ -266,8 +260,7 @@ def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str])
     tweet_id = tweet.id
     author_id = tweet.author_id
     handle = handles.get(author_id) if author_id else None
-    raw_text = tweet.text
-    text = unescape(raw_text if isinstance(raw_text, str) else None)  # never UNSET: _map declines it
+    text = unescape(tweet.text)
     references: dict[str, str] = {}
     for reference in tweet.referenced_tweets or ():
         field = _REFERENCE_FIELDS.get(reference.type) if reference.type is not None else None
@@ -330,13 +323,8 @@ def _map(page: TypedPage) -> Mapped:
     handles: dict[str, str | None] = {}  # the first user object of each id gives the handle
     for user_id, username, _ in users:
         handles.setdefault(user_id, username)
-    for tweet in tweets:
-        if tweet.username is not _UNSET or tweet.event_type is not _UNSET or not _is_tweet(tweet):
-            raise _Decline  # users or other entities among the tweets
-        if tweet.author is not _UNSET or tweet.note_tweet is not _UNSET or tweet.text is _UNSET:
-            raise _Decline
-        if not tweet.id:
-            raise _Decline
+    if not all(tweet.id for tweet in tweets):
+        raise _Decline  # the general mapper names the tweet without an id
     out = Builder()
     newest = _newest_versions(tweets)
     reposts = []
