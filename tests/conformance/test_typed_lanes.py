@@ -34,7 +34,24 @@ HOSTILE = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
-    st.sampled_from([0, -1, 2**63 - 1, 2**63, 1.5, 1e300, "", "0", "12", "x" * 5000]),
+    st.sampled_from(
+        [
+            0,
+            -1,
+            2**63 - 1,
+            2**63,
+            -(2**63),
+            -(2**63) - 1,
+            2**64 - 1,
+            2**64,
+            1.5,
+            1e300,
+            "",
+            "0",
+            "12",
+            "x" * 5000,
+        ]
+    ),
     st.text(max_size=12),
     st.just("nul\x00byte"),
     st.just("bad \udcff surrogate"),
@@ -275,3 +292,13 @@ def test_deep_nesting_goes_the_general_way(mastodon: Source) -> None:
     for line in (chain, deep_skipped):
         assert_same_in_both_lanes(mastodon, line)
     assert _general(mastodon, deep_skipped)[0] == "error"  # deeper than orjson reads
+
+
+@pytest.mark.parametrize("value", [-(2**63) - 1, -(2**63), 2**63 - 1, 2**63, 2**64 - 1, 2**64])
+def test_counts_at_the_edges_of_64_bits_map_the_same_in_both_lanes(twitter: Source, value: int) -> None:
+    # orjson reads an integer beyond 64 bits as a float; msgspec would read it exactly.
+    page = {
+        "data": [{"id": "1", "text": "hi", "author_id": "9", "public_metrics": {"retweet_count": value}}],
+        "includes": {"users": [{"id": "9", "username": "a", "public_metrics": {"followers_count": value}}]},
+    }
+    assert_same_in_both_lanes(twitter, json.dumps(page).encode())

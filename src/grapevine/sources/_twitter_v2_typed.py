@@ -12,7 +12,7 @@ instead of a list, users or other entities in ``data``, inline authors, long-for
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -25,6 +25,8 @@ from grapevine.sources.base import MappingError
 __all__ = ["TypedPage", "decode_page", "map_typed_page"]
 
 _UNSET: Any = msgspec.UNSET
+# Integers that orjson also reads as integers (it reads a bigger one as a float): others decline.
+_Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 _REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
 _USER_MEMO_SIZE = 1 << 15
 
@@ -50,10 +52,10 @@ class _Entities(msgspec.Struct):
 
 
 class _Metrics(msgspec.Struct):
-    like_count: int | None = None
-    retweet_count: int | None = None
-    reply_count: int | None = None
-    quote_count: int | None = None
+    like_count: _Int | None = None
+    retweet_count: _Int | None = None
+    reply_count: _Int | None = None
+    quote_count: _Int | None = None
 
 
 class _Reference(msgspec.Struct):
@@ -91,9 +93,9 @@ class _UserEntities(msgspec.Struct):
 
 
 class _UserMetrics(msgspec.Struct):
-    followers_count: int | None = None
-    following_count: int | None = None
-    tweet_count: int | None = None
+    followers_count: _Int | None = None
+    following_count: _Int | None = None
+    tweet_count: _Int | None = None
 
 
 class _User(msgspec.Struct):
