@@ -12,7 +12,7 @@ tests compare both lanes on every sample and on generated lines.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
@@ -23,15 +23,13 @@ from grapevine.sources._mastodon_values import bio_text as _bio
 from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
+from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedStatus", "decode_status", "map_typed_status"]
 
 PLATFORM = "mastodon"
 _UNSET = msgspec.UNSET
-# Integers that orjson also reads as integers (it reads a bigger one as a float): others decline.
-_Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-_ACCOUNT_MEMO_SIZE = 1 << 15
 
 
 class _Field(msgspec.Struct):
@@ -46,9 +44,9 @@ class _Account(msgspec.Struct):
     display_name: str | None = None
     note: str | None = None
     url: str | None = None
-    followers_count: _Int | None = None
-    following_count: _Int | None = None
-    statuses_count: _Int | None = None
+    followers_count: Int | None = None
+    following_count: Int | None = None
+    statuses_count: Int | None = None
     created_at: str | None = None
     fields: list[_Field] | None = None
 
@@ -80,10 +78,10 @@ class TypedStatus(msgspec.Struct):
     language: str | None = None
     url: str | None = None
     uri: str | None = None
-    replies_count: _Int | None = None
-    reblogs_count: _Int | None = None
-    favourites_count: _Int | None = None
-    quotes_count: _Int | None = None
+    replies_count: Int | None = None
+    reblogs_count: Int | None = None
+    favourites_count: Int | None = None
+    quotes_count: Int | None = None
     reblog: TypedStatus | None = None
     quote: Any = None
     card: _Card | None = None
@@ -96,50 +94,13 @@ _decode = msgspec.json.Decoder(TypedStatus).decode
 
 def decode_status(line: bytes) -> TypedStatus | None:
     """The line as a TypedStatus, or None when it is not one (or not valid UTF-8 JSON)."""
-    try:
-        status = _decode(line)
-    except (
-        msgspec.DecodeError,
-        UnicodeDecodeError,
-        RecursionError,
-    ):  # DecodeError: also JSON of another shape
-        return None
-    if not line.isascii():
-        try:  # msgspec does not check the UTF-8 of the strings it skips; the general lane does
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return status
-
-
-class _Decline(Exception):
-    """This status needs the general mapper."""
-
-
-_decode_account = msgspec.json.Decoder(_Account).decode
-_KEY_BYTES = 64  # an account's JSON opens with its id: enough to tell authors apart, cheap to hash
-_accounts: dict[bytes, tuple[msgspec.Raw, Account]] = {}
-
-
-def _account(raw_json: msgspec.Raw) -> Account:
-    key = memoryview(raw_json)[:_KEY_BYTES].tobytes()
-    seen = _accounts.get(key)
-    if seen is not None and seen[0] == raw_json:  # the same bytes: the same account
-        return seen[1]
-    try:
-        raw = _decode_account(raw_json)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        raise _Decline from None
-    account = _map_account(raw)
-    if len(_accounts) >= _ACCOUNT_MEMO_SIZE:
-        _accounts.clear()
-    _accounts[key] = (raw_json.copy(), account)  # a copy: the Raw would keep its whole line alive
-    return account
+    return decode_line(_decode, line)
 
 
 def _map_account(raw: _Account) -> Account:
+    """:func:`grapevine.sources.mastodon.map_account` for a typed account (raises Decline)."""
     if not raw.id:
-        raise _Decline
+        raise Decline
     links: list[str] = []
     if raw.fields:
         for field in raw.fields:
@@ -165,15 +126,18 @@ def _map_account(raw: _Account) -> Account:
     )
 
 
+_accounts = RawMemo(msgspec.json.Decoder(_Account), _map_account)
+
+
 def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
-    """:func:`grapevine.sources.mastodon.map_status` for a typed status (raises _Decline)."""
+    """:func:`grapevine.sources.mastodon.map_status` for a typed status (raises Decline)."""
     raw_account = status.account
     content = status.content
     if not status.id or status.quote is not None or content is None or content is _UNSET:
-        raise _Decline
+        raise Decline
     if not isinstance(raw_account, msgspec.Raw):
-        raise _Decline
-    author = _account(raw_account)
+        raise Decline
+    author = _accounts.get(raw_account)
     out.accounts.append(author)
     repost_of_id = None
     reblog = status.reblog
@@ -181,7 +145,7 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     links: list[str]
     if reblog is not None:
         if nested or reblog.reblog is not None:
-            raise _Decline
+            raise Decline
         repost_of_id = _map(reblog, out, True)
         text, links = None, []
     else:
@@ -234,7 +198,7 @@ def map_typed_status(status: TypedStatus) -> Mapped | None:
     out = Mapped()
     try:
         _map(status, out, False)
-    except (_Decline, MappingError):
+    except (Decline, MappingError):
         return None
     if len(out.posts) > 1:  # a reblog: drop repeats within the record, first kept, as map() does
         posts: dict[str, Post] = {}

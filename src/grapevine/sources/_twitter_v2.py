@@ -42,7 +42,16 @@ from grapevine.sources._twitter_v1 import (
 )
 from grapevine.sources.base import MappingError
 
-__all__ = ["is_v2_tweet", "is_v2_user", "map_v2_flat_tweet", "map_v2_page", "map_v2_user", "user_created"]
+__all__ = [
+    "complete_retweets",
+    "is_cut_retweet",
+    "is_v2_tweet",
+    "is_v2_user",
+    "map_v2_flat_tweet",
+    "map_v2_page",
+    "map_v2_user",
+    "user_created",
+]
 
 # /2/users/<id>/followers lists who follows <id>; /2/users/<id>/following whom <id> follows.
 _FOLLOW_PATH = re.compile(r"/2/users/(\d+)/(followers|following)\b")
@@ -275,15 +284,24 @@ def _add_tweets(out: Builder, tweets: list[dict[str, Any]], users: dict[str, dic
             continue
         post = _map_tweet(tweet, users, newest)
         out.add_post(post)
-        if post.repost_of_id and (not post.text or post.text.endswith("…")):
+        if is_cut_retweet(post):
             reposts.append(post)
     if reposts:
-        # A retweet's own text is cut ("RT @x: ...…"); rebuild it from the original when it is here.
-        originals = {post.id: post for post in out.posts}
-        for post in reposts:
-            original = originals.get(post.repost_of_id)  # type: ignore[arg-type]
-            if original and original.text and original.author_handle:
-                post.text = f"RT @{original.author_handle}: {original.text}"
+        complete_retweets(reposts, out.posts)
+
+
+def is_cut_retweet(post: Post) -> bool:
+    """A retweet whose own text is missing or cut ("RT @x: ...…")."""
+    return bool(post.repost_of_id) and (not post.text or post.text.endswith("…"))
+
+
+def complete_retweets(reposts: list[Post], posts: list[Post]) -> None:
+    """Rebuild each cut retweet's text from its original, when the original is among ``posts``."""
+    originals = {post.id: post for post in posts}
+    for post in reposts:
+        original = originals.get(post.repost_of_id)  # type: ignore[arg-type]
+        if original and original.text and original.author_handle:
+            post.text = f"RT @{original.author_handle}: {original.text}"
 
 
 def _follow_edges(url: str | None, users: list[Account]) -> list[Edge]:

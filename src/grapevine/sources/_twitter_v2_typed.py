@@ -12,23 +12,21 @@ instead of a list, users or other entities in ``data``, inline authors, long-for
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
 from grapevine.models import Account, Mapped, Post
 from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
 from grapevine.sources._twitter_v1 import PLATFORM, Builder, count, profile_url, status_url, unescape
-from grapevine.sources._twitter_v2 import user_created
+from grapevine.sources._twitter_v2 import complete_retweets, is_cut_retweet, user_created
+from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedPage", "decode_page", "map_typed_page"]
 
 _UNSET: Any = msgspec.UNSET
-# Integers that orjson also reads as integers (it reads a bigger one as a float): others decline.
-_Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 _REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
-_USER_MEMO_SIZE = 1 << 15
 
 
 class _Url(msgspec.Struct):
@@ -52,10 +50,10 @@ class _Entities(msgspec.Struct):
 
 
 class _Metrics(msgspec.Struct):
-    like_count: _Int | None = None
-    retweet_count: _Int | None = None
-    reply_count: _Int | None = None
-    quote_count: _Int | None = None
+    like_count: Int | None = None
+    retweet_count: Int | None = None
+    reply_count: Int | None = None
+    quote_count: Int | None = None
 
 
 class _Reference(msgspec.Struct):
@@ -93,9 +91,9 @@ class _UserEntities(msgspec.Struct):
 
 
 class _UserMetrics(msgspec.Struct):
-    followers_count: _Int | None = None
-    following_count: _Int | None = None
-    tweet_count: _Int | None = None
+    followers_count: Int | None = None
+    following_count: Int | None = None
+    tweet_count: Int | None = None
 
 
 class _User(msgspec.Struct):
@@ -138,26 +136,10 @@ _decode = msgspec.json.Decoder(TypedPage).decode
 
 def decode_page(line: bytes) -> TypedPage | None:
     """The line as a TypedPage, or None when it is not one (or not valid UTF-8 JSON)."""
-    try:
-        page = _decode(line)
-    except (
-        msgspec.DecodeError,
-        UnicodeDecodeError,
-        RecursionError,
-    ):  # DecodeError: also JSON of another shape
-        return None
-    if page.data is _UNSET or page.request is not _UNSET:
+    page = decode_line(_decode, line)
+    if page is None or page.data is _UNSET or page.request is not _UNSET:
         return None  # not a page with "data" (the general lane tells what it is)
-    if not line.isascii():
-        try:  # msgspec does not check the UTF-8 of the strings it skips; the general lane does
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
     return page
-
-
-class _Decline(Exception):
-    """This page needs the general mapper."""
 
 
 def _url_strings(entities: _UrlList | None) -> list[str]:
@@ -172,31 +154,10 @@ def _url_strings(entities: _UrlList | None) -> list[str]:
     return out
 
 
-_decode_user = msgspec.json.Decoder(_User).decode
-_KEY_BYTES = 64  # a user's JSON opens with its id: enough to tell users apart, cheap to hash
-_users: dict[bytes, tuple[msgspec.Raw, str, str | None, Account]] = {}
-
-
-def _user(raw_json: msgspec.Raw) -> tuple[str, str | None, Account]:
-    """A user's id, raw username and Account, mapped once per distinct copy of its JSON."""
-    key = memoryview(raw_json)[:_KEY_BYTES].tobytes()
-    seen = _users.get(key)
-    if seen is not None and seen[0] == raw_json:
-        return seen[1], seen[2], seen[3]
-    try:
-        user = _decode_user(raw_json)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        raise _Decline from None
-    account = _account(user)
-    if len(_users) >= _USER_MEMO_SIZE:
-        _users.clear()
-    _users[key] = (raw_json.copy(), user.id, user.username, account)  # a copy: not the whole line
-    return user.id, user.username, account
-
-
-def _account(user: _User) -> Account:
+def _account(user: _User) -> tuple[str, str | None, Account]:
+    """A user's id, raw username (the handle posts show) and Account (raises Decline)."""
     if not user.id:
-        raise _Decline
+        raise Decline
     handle = user.username or None
     metrics = user.public_metrics or _UserMetrics()
     links: list[str] = []
@@ -207,7 +168,7 @@ def _account(user: _User) -> Account:
     if not links and user.url:
         links = [user.url]
     created = user.created_at
-    return Account(
+    account = Account(
         PLATFORM,
         user.id,
         handle,
@@ -222,6 +183,10 @@ def _account(user: _User) -> Account:
         user.verified,
         user.location or None,
     )
+    return user.id, user.username, account
+
+
+_users = RawMemo(msgspec.json.Decoder(_User), _account)
 
 
 def _newest_versions(tweets: list[_Tweet]) -> dict[str, str]:
@@ -319,14 +284,14 @@ def _map(page: TypedPage) -> Mapped:
     data = page.data
     tweets: list[_Tweet] = list(data) if isinstance(data, list) else []
     includes = page.includes
-    users = [_user(raw) for raw in includes.users or ()] if includes is not None else []
+    users = [_users.get(raw) for raw in includes.users or ()] if includes is not None else []
     if includes is not None and includes.tweets:
         tweets += includes.tweets  # each must be a tweet, checked below, as those of data
     handles: dict[str, str | None] = {}  # the first user object of each id gives the handle
     for user_id, username, _ in users:
         handles.setdefault(user_id, username)
     if not all(tweet.id for tweet in tweets):
-        raise _Decline  # the general mapper names the tweet without an id
+        raise Decline  # the general mapper names the tweet without an id
     out = Builder()
     newest = _newest_versions(tweets)
     reposts = []
@@ -335,14 +300,10 @@ def _map(page: TypedPage) -> Mapped:
             continue
         post = _post(tweet, handles, newest)
         out.add_post(post)
-        if post.repost_of_id and (not post.text or post.text.endswith("…")):
+        if is_cut_retweet(post):
             reposts.append(post)
     if reposts:
-        originals = {post.id: post for post in out.posts}
-        for post in reposts:
-            original = originals.get(post.repost_of_id)  # type: ignore[arg-type]
-            if original and original.text and original.author_handle:
-                post.text = f"RT @{original.author_handle}: {original.text}"
+        complete_retweets(reposts, out.posts)
     for _, _, account in users:
         out.add_account(account)
     return out.mapped()
@@ -352,5 +313,5 @@ def map_typed_page(page: TypedPage) -> Mapped | None:
     """What the general mapper maps this page to, or None to leave it to the general mapper."""
     try:
         return _map(page)
-    except (_Decline, MappingError):
+    except (Decline, MappingError):
         return None

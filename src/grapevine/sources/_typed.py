@@ -1,0 +1,75 @@
+"""What the typed fast lanes share: decoding a line into structs, and mapping repeats once.
+
+A fast lane (``_mastodon_typed``, ``_twitter_v2_typed``) decodes a source's usual JSON line
+with msgspec and maps it with a lean mapper, or declines and leaves the line to the general
+lane. Both lanes must agree on every line, so the decoding here refuses what the general lane
+(orjson) would refuse even where msgspec would not look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
+
+__all__ = ["Decline", "Int", "RawMemo", "decode_line"]
+
+T = TypeVar("T")
+
+#: Integers that orjson also reads as integers (it reads a bigger one as a float): others decline.
+Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+
+_DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)  # DecodeError: also another shape
+
+
+def decode_line(decode: Callable[[bytes], T], line: bytes) -> T | None:
+    """``decode(line)``, or None when the line is not that shape or not valid UTF-8 JSON."""
+    try:
+        value = decode(line)
+    except _DECODE_ERRORS:
+        return None
+    if not line.isascii():
+        try:  # msgspec does not check the UTF-8 of the strings it skips; the general lane does
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return value
+
+
+class Decline(Exception):  # a verdict, not a failure
+    """This line needs the general lane."""
+
+
+class RawMemo(Generic[T]):
+    """Maps a JSON object left undecoded (``msgspec.Raw``) once per distinct copy of its bytes.
+
+    The same author or user comes back on status after status, page after page, byte for byte:
+    decoding and mapping it again each time is most of what those objects cost. An object that
+    does not decode as ``decoder``'s type raises :class:`Decline`; ``map_decoded`` may too.
+    """
+
+    KEY_BYTES = 64  # the object opens with its id: enough to tell them apart, cheap to hash
+
+    def __init__(
+        self, decoder: msgspec.json.Decoder[Any], map_decoded: Callable[[Any], T], size: int = 1 << 15
+    ):
+        self._decode = decoder.decode
+        self._map = map_decoded
+        self._size = size
+        self._seen: dict[bytes, tuple[msgspec.Raw, T]] = {}
+
+    def get(self, raw: msgspec.Raw) -> T:
+        key = memoryview(raw)[: self.KEY_BYTES].tobytes()
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] == raw:  # the same bytes: the same result
+            return seen[1]
+        try:
+            decoded = self._decode(raw)
+        except _DECODE_ERRORS:
+            raise Decline from None
+        value = self._map(decoded)
+        if len(self._seen) >= self._size:
+            self._seen.clear()
+        self._seen[key] = (raw.copy(), value)  # a copy: the Raw would keep its whole line alive
+        return value
