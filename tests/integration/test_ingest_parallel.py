@@ -185,3 +185,26 @@ def test_writing_whole_row_groups_holds_back_the_posts_after_them(tmp_path: Path
         again = ws.store.write_tables([counts.leftover])
         assert (again.posts_new, again.leftover) == (1, None)
         assert ws.store.run("SELECT count(*), count(DISTINCT id) FROM posts") == [(11, 11)]
+
+
+@pytest.mark.slow
+def test_a_compressed_file_split_across_workers_keeps_its_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    data = tmp_path / "pages.jsonl"
+    write_v2_pages(data, pages=200, per_page=20)
+    lines = data.read_bytes().split(b"\n")
+    lines[150] = b'{"data": [oops'  # invalid JSON on line 151, in a later chunk
+    packed = tmp_path / "pages.jsonl.gz"
+    packed.write_bytes(gzip.compress(b"\n".join(lines)))
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    with open_workspace(tmp_path / "ws") as ws:
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(packed)]), workers=2)
+        assert ws.store.run("SELECT record, numbering FROM quarantine") == [(151, "line")]
+        assert summary.first_problem is not None and ":line 151:" in summary.first_problem
+        assert (summary.read, summary.new) == (200, 199 * 20)
+        records = ws.store.run("SELECT min(record), max(record) FROM posts")
+        assert records == [(1, 200)]
