@@ -264,10 +264,17 @@ def test_auto_scoring_after_a_bulk_import_does_not_start_an_accurate_backfill(
         everyday = scoring.score_posts(ws.store, "sentiment")
         assert everyday["posts"] == 10 and "-fast-" in everyday["model"]
         # Asked for by name, the accurate backfill runs.
-        monkeypatch.setattr(scoring, "BULK_THRESHOLD", 1000)
         small = scoring.score_posts(ws.store, "sentiment", "accurate")
         assert small["posts"] == 70 and "-accurate-" in small["model"]
-        # Once the accurate model covers the store, everyday runs use it.
+        # Once the accurate model covers the store (readers then use it), everyday runs use it.
         (tmp_path / "last.jsonl").write_bytes(note(200, by="last") + b"\n")
         ws.ingest([tmp_path / "last.jsonl"], enrich=False)
         assert "-accurate-" in scoring.score_posts(ws.store, "sentiment")["model"]
+        # A bulk import then: the fast model scores it (as ever); the next everyday run backfills
+        # the accurate scores the readers need, since the accurate model is the one they read.
+        bulk2 = tmp_path / "bulk2.jsonl"
+        bulk2.write_bytes(b"\n".join(note(i, by="b2") for i in range(300, 340)) + b"\n")
+        ws.ingest([bulk2], enrich=False)
+        assert "-fast-" in scoring.score_posts(ws.store, "sentiment")["model"]  # 40 > 30: bulk
+        backfill = scoring.score_posts(ws.store, "sentiment")
+        assert "-accurate-" in backfill["model"] and backfill["posts"] == 40

@@ -12,6 +12,7 @@ from grapevine import open_workspace
 from grapevine.ingest import ingest_files
 from grapevine.ingest._files import resolve_inputs
 from grapevine.ingest._parallel import iter_line_chunks, iter_line_spans
+from grapevine.store import BatchTables
 
 from .test_ingest_kill import write_v2_pages
 
@@ -153,23 +154,26 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
         assert ws.store.run("SELECT count(*) FROM posts") == [(2999,)]
 
 
-def test_writing_whole_row_groups_holds_back_the_posts_after_them(tmp_path: Path) -> None:
+def part(ids: list[str], first_record: int, deleted: tuple[str, ...] = ()) -> BatchTables:
+    """A batch of posts ``ids`` (numbered from ``first_record``) as a worker would send it."""
     import pyarrow as pa
 
-    from grapevine.store import BatchTables
+    n = len(ids)
+    posts = pa.table(
+        {
+            "platform": ["x"] * n,
+            "id": ids,
+            "text": [f"t{i}" for i in ids],
+            "deleted": [i in deleted for i in ids],
+            "record": pa.array(range(first_record, first_record + n), pa.int32()),
+        }
+    )
+    return BatchTables(
+        "src", "f.jsonl", "key", first_record + n - 1, posts, bool(deleted), None, None, None, 0
+    )
 
-    def part(ids: list[str], first_record: int) -> BatchTables:
-        n = len(ids)
-        posts = pa.table(
-            {
-                "platform": ["x"] * n,
-                "id": ids,
-                "text": [f"t{i}" for i in ids],
-                "deleted": [False] * n,
-                "record": pa.array(range(first_record, first_record + n), pa.int32()),
-            }
-        )
-        return BatchTables("src", "f.jsonl", "key", first_record + n - 1, posts, False, None, None, None, 0)
+
+def test_writing_whole_row_groups_holds_back_the_posts_after_them(tmp_path: Path) -> None:
 
     with open_workspace(tmp_path / "ws") as ws:
         ws.store.write_tables(part(["a", "b"], 1))  # already stored
@@ -208,3 +212,55 @@ def test_a_compressed_file_split_across_workers_keeps_its_line_numbers(
         assert (summary.read, summary.new) == (200, 199 * 20)
         records = ws.store.run("SELECT min(record), max(record) FROM posts")
         assert records == [(1, 200)]
+
+
+def test_held_back_posts_are_only_new_ones_and_deleted_sightings(tmp_path: Path) -> None:
+    with open_workspace(tmp_path / "ws") as ws:
+        ws.store.write_tables(part([f"old{i}" for i in range(10)], 1))
+        # A re-import: all repeats. Nothing is held back, and they count as duplicates now.
+        again = ws.store.write_tables([part([f"old{i}" for i in range(10)], 1)], row_groups=4)
+        assert (again.posts_new, again.posts_duplicate, again.leftover) == (0, 10, None)
+        # Fewer new posts than a row group: they wait, the repeats do not, a deletion waits with its post.
+        ids = ["old1", "n1", "old2", "n2", "n1"]
+        counts = ws.store.write_tables([part(ids, 20, deleted=("n1",))], row_groups=4)
+        assert (counts.posts_new, counts.posts_duplicate) == (0, 2)  # old1 and old2 are dropped now
+        assert counts.leftover is not None and counts.leftover.posts is not None
+        held = counts.leftover.posts
+        assert held.column("id").to_pylist() == ["n1", "n2", "n1"]
+        assert held.column("deleted").to_pylist() == [True, False, True]
+        final = ws.store.write_tables([counts.leftover])
+        assert (final.posts_new, final.posts_duplicate) == (2, 1)
+        assert ws.store.run("SELECT id, deleted FROM posts WHERE id LIKE 'n%' ORDER BY id") == [
+            ("n1", True),
+            ("n2", False),
+        ]
+
+
+def test_a_file_of_edges_only_is_committed_as_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orjson
+
+    data = tmp_path / "followers.jsonl"  # twarc2 follower pages: accounts and follow edges, no posts
+    pages = []
+    for page in range(400):
+        users = [{"id": str(page * 50 + i + 1000), "username": f"u{page * 50 + i}"} for i in range(50)]
+        pages.append(
+            orjson.dumps({"data": users, "__twarc": {"url": "https://api.twitter.com/2/users/7/followers"}})
+        )
+    data.write_bytes(b"\n".join(pages) + b"\n")
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_POSTS", 3_000)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    writes = []
+    with open_workspace(tmp_path / "ws") as ws:
+        original = ws.store.write_tables
+
+        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+            writes.append(1)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(ws.store, "write_tables", counting)
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
+        assert (summary.edges_new, summary.accounts_new, summary.new) == (20_000, 20_000, 0)
+    assert len(writes) >= 5  # as it goes, not one transaction at the end

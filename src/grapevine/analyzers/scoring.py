@@ -73,6 +73,10 @@ def _pending(store: Store, table: str, model: str) -> int:
     return int(count)
 
 
+def _has_scores(store: Store, table: str, model: str) -> bool:
+    return bool(store.run(f"SELECT 1 FROM {table} WHERE model = ? LIMIT 1", [model]))
+
+
 def score_posts(
     store: Store,
     task: str,
@@ -89,10 +93,11 @@ def score_posts(
     model = probe if tier == "fast" else load(task, tier)
     if tier != "fast":
         pending = _pending(store, table, model.version)
-        if requested == "auto" and pending > BULK_THRESHOLD:
-            # The fast model scored a bulk import already: an everyday run keeps to it rather
-            # than start an accurate backfill of it (hours for a million posts; readers use one
-            # tier for all posts). `enrich --model accurate` starts that backfill on purpose.
+        if requested == "auto" and pending > BULK_THRESHOLD and not _has_scores(store, table, model.version):
+            # The fast model scored a bulk import and the accurate one nothing yet: an everyday
+            # run keeps to the fast one rather than start an accurate backfill (hours for a million
+            # posts). Readers use one tier for all posts, the accurate one once it has any scores,
+            # so once it has some, it backfills as before. `enrich --model accurate` starts it.
             tier, model, pending = "fast", probe, fast_pending
     done = scored = 0
     cursor = store.con.cursor()  # streams the posts to score while the main connection writes

@@ -350,12 +350,12 @@ class _Importer:
         assert self._pool is not None
         in_flight: deque[Future[ChunkResult]] = deque()
         ready: list[BatchTables] = []
-        ready_posts = 0
+        ready_rows = 0
         lines_before = 0  # lines of the file in the chunks collected so far
         frames = archive is not None and archive.wants_frames
 
         def collect() -> None:
-            nonlocal ready_posts, lines_before
+            nonlocal ready_rows, lines_before
             result = in_flight.popleft().result().shifted(lines_before)
             lines_before += result.lines
             summary.read += result.read
@@ -365,11 +365,11 @@ class _Importer:
             if result.archived is not None and archive is not None:
                 archive.add_frame(result.archived)
             ready.append(result.tables)
-            ready_posts += result.tables.post_rows
-            if ready_posts >= PARALLEL_BATCH_POSTS:  # chunks are small; commit many of them at once
+            ready_rows += result.tables.rows  # posts and edges: a file of edges only commits too
+            if ready_rows >= PARALLEL_BATCH_POSTS:  # chunks are small; commit many of them at once
                 writer.submit(ready.copy(), row_groups=ROW_GROUP_ROWS)
                 ready.clear()
-                ready_posts = 0
+                ready_rows = 0
             else:
                 writer.poll()
             state.report(summary, position)

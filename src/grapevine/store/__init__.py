@@ -356,11 +356,12 @@ class Store:
                     _one(con.execute(_DELETE_BATCH_POSTS))
                     (inserted,) = _one(con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY}"))
                 elif row_groups and unwritten is not None:
-                    inserted, offered = self._insert_row_groups(row_groups)
-                    if offered < posts.num_rows:
+                    inserted, held = self._insert_row_groups(row_groups)
+                    if len(held):
+                        offered -= len(held)
                         counts.leftover = replace_fields(
                             parts[-1],
-                            posts=unwritten.slice(offered),
+                            posts=unwritten.take(pa.array(held)),
                             has_deleted=any(p.has_deleted for p in parts),
                             accounts=None,
                             edges=None,
@@ -418,10 +419,13 @@ class Store:
             )
         return counts
 
-    def _insert_row_groups(self, row_groups: int) -> tuple[int, int]:
+    def _insert_row_groups(self, row_groups: int) -> tuple[int, np.ndarray]:
         """Insert the new posts of ``_post_batch`` up to a whole number of row groups.
 
-        Returns (posts inserted, batch rows dealt with): the rows after those are left unwritten.
+        Returns the posts inserted and the batch rows to write next time: the new posts after
+        the last one inserted (fewer than a row group), and the deleted sightings among the rows
+        after it (the post one marks may be held back). Every other row repeats a post already
+        stored or earlier in the batch, and is dropped now.
         """
         con = self.con
         new_rows = np.asarray(
@@ -430,12 +434,19 @@ class Store:
             ).fetchnumpy()["_row"]
         )
         whole = len(new_rows) // row_groups * row_groups
-        if not whole:
-            return 0, 0
-        con.register("_new_rows", pa.table({"_row": new_rows[:whole]}))
-        (inserted,) = _one(con.execute(f"{_INSERT_POSTS} SEMI JOIN _new_rows n ON n._row = b._row"))
-        con.unregister("_new_rows")
-        return inserted, int(new_rows[whole - 1]) + 1
+        inserted = 0
+        if whole:
+            con.register("_new_rows", pa.table({"_row": new_rows[:whole]}))
+            (inserted,) = _one(con.execute(f"{_INSERT_POSTS} SEMI JOIN _new_rows n ON n._row = b._row"))
+            con.unregister("_new_rows")
+        held = new_rows[whole:]
+        if len(held):
+            last_written = int(new_rows[whole - 1]) if whole else -1
+            deleted = con.execute(
+                "SELECT _row FROM _post_batch WHERE deleted AND _row > ?", [last_written]
+            ).fetchnumpy()["_row"]
+            held = np.union1d(held, np.asarray(deleted))
+        return inserted, held
 
     # -- reading -------------------------------------------------------------------------
 
