@@ -220,10 +220,11 @@ def test_held_back_posts_are_only_new_ones_and_deleted_sightings(tmp_path: Path)
         # A re-import: all repeats. Nothing is held back, and they count as duplicates now.
         again = ws.store.write_tables([part([f"old{i}" for i in range(10)], 1)], row_groups=4)
         assert (again.posts_new, again.posts_duplicate, again.leftover) == (0, 10, None)
-        # Fewer new posts than a row group: they wait, the repeats do not, a deletion waits with its post.
-        ids = ["old1", "n1", "old2", "n2", "n1"]
+        # Fewer new posts than a row group, among mostly repeats: the new posts wait, the repeats
+        # do not, and a deletion waits with its post.
+        ids = ["old1", "n1", "old2", "n2", "old3", "old4", "old5", "old6", "n1"]
         counts = ws.store.write_tables([part(ids, 20, deleted=("n1",))], row_groups=4)
-        assert (counts.posts_new, counts.posts_duplicate) == (0, 2)  # old1 and old2 are dropped now
+        assert (counts.posts_new, counts.posts_duplicate) == (0, 6)  # the old ones are dropped now
         assert counts.leftover is not None and counts.leftover.posts is not None
         held = counts.leftover.posts
         assert held.column("id").to_pylist() == ["n1", "n2", "n1"]

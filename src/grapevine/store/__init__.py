@@ -356,12 +356,15 @@ class Store:
                     _one(con.execute(_DELETE_BATCH_POSTS))
                     (inserted,) = _one(con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY}"))
                 elif row_groups and unwritten is not None:
-                    inserted, held = self._insert_row_groups(row_groups)
+                    inserted, cut, held = self._insert_row_groups(row_groups)
                     if len(held):
-                        offered -= len(held)
+                        # Mostly new posts after the cut: hold back all those rows (a zero-copy
+                        # slice); mostly repeats (a re-import): only the ones that matter.
+                        mostly_new = 2 * len(held) >= posts.num_rows - cut
+                        offered = cut if mostly_new else posts.num_rows - len(held)
                         counts.leftover = replace_fields(
                             parts[-1],
-                            posts=unwritten.take(pa.array(held)),
+                            posts=unwritten.slice(cut) if mostly_new else unwritten.take(pa.array(held)),
                             has_deleted=any(p.has_deleted for p in parts),
                             accounts=None,
                             edges=None,
@@ -419,13 +422,13 @@ class Store:
             )
         return counts
 
-    def _insert_row_groups(self, row_groups: int) -> tuple[int, np.ndarray]:
+    def _insert_row_groups(self, row_groups: int) -> tuple[int, int, np.ndarray]:
         """Insert the new posts of ``_post_batch`` up to a whole number of row groups.
 
-        Returns the posts inserted and the batch rows to write next time: the new posts after
-        the last one inserted (fewer than a row group), and the deleted sightings among the rows
-        after it (the post one marks may be held back). Every other row repeats a post already
-        stored or earlier in the batch, and is dropped now.
+        Returns the posts inserted, the first batch row after the last one inserted, and the rows
+        from there on that must be written next time: the new posts (fewer than a row group) and
+        the deleted sightings (the post one marks may be held back). The other rows after the cut
+        repeat a post already stored or earlier in the batch.
         """
         con = self.con
         new_rows = np.asarray(
@@ -439,14 +442,14 @@ class Store:
             con.register("_new_rows", pa.table({"_row": new_rows[:whole]}))
             (inserted,) = _one(con.execute(f"{_INSERT_POSTS} SEMI JOIN _new_rows n ON n._row = b._row"))
             con.unregister("_new_rows")
+        cut = int(new_rows[whole - 1]) + 1 if whole else 0
         held = new_rows[whole:]
         if len(held):
-            last_written = int(new_rows[whole - 1]) if whole else -1
             deleted = con.execute(
-                "SELECT _row FROM _post_batch WHERE deleted AND _row > ?", [last_written]
-            ).fetchnumpy()["_row"]
-            held = np.union1d(held, np.asarray(deleted))
-        return inserted, held
+                "SELECT _row FROM _post_batch WHERE deleted AND _row >= ?", [cut]
+            ).fetchnumpy()
+            held = np.union1d(held, np.asarray(deleted["_row"]))
+        return inserted, cut, held
 
     # -- reading -------------------------------------------------------------------------
 
