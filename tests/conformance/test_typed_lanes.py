@@ -228,24 +228,28 @@ def _damaged(status: dict[str, Any], path: tuple[Any, ...], value: Any, delete: 
     return json.dumps(copy, ensure_ascii=bool(len(path) % 2)).encode("utf-8", "surrogatepass")
 
 
+def assert_damaged_copies_map_the_same(source: Source, seeds: list[dict[str, Any]], examples: int) -> None:
+    """Damage one value of a seed (hypothesis picks which, and what with) and compare both lanes."""
+    taken = []
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=st.data(), value=HOSTILE, delete=st.booleans())
+    def check(data: st.DataObject, value: Any, delete: bool) -> None:
+        seed = data.draw(st.sampled_from(seeds))
+        path = data.draw(st.sampled_from(_paths(seed)))
+        taken.append(assert_same_in_both_lanes(source, _damaged(seed, path, value, delete)))
+
+    check()
+    assert sum(taken) > len(taken) / 4, (sum(taken), len(taken))  # the lane was really exercised
+
+
 @pytest.mark.slow
 def test_damaged_statuses_map_the_same_in_both_lanes(
     mastodon: Source, real_statuses: list[dict[str, Any]], simulated_lines: list[bytes]
 ) -> None:
     seeds = real_statuses[::7][:40] + [orjson.loads(line) for line in simulated_lines[::97][:40]]
     seeds = [s for s in seeds if decode_status(orjson.dumps(s)) is not None]
-
-    taken = []
-
-    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    @given(data=st.data(), value=HOSTILE, delete=st.booleans())
-    def check(data: st.DataObject, value: Any, delete: bool) -> None:
-        status = data.draw(st.sampled_from(seeds))
-        path = data.draw(st.sampled_from(_paths(status)))
-        taken.append(assert_same_in_both_lanes(mastodon, _damaged(status, path, value, delete)))
-
-    check()
-    assert sum(taken) > len(taken) / 4, (sum(taken), len(taken))  # the lane was really exercised
+    assert_damaged_copies_map_the_same(mastodon, seeds, examples=400)
 
 
 @pytest.mark.slow
@@ -254,18 +258,9 @@ def test_damaged_pages_map_the_same_in_both_lanes(
 ) -> None:
     lines = [line for line in real_pages if decode_page(line) is not None][::3][:25]
     lines += _lines(world / "twitter")[:10]
-    seeds = [_small_page(orjson.loads(line)) for line in lines]
-    taken = []
-
-    @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    @given(data=st.data(), value=HOSTILE, delete=st.booleans())
-    def check(data: st.DataObject, value: Any, delete: bool) -> None:
-        page = data.draw(st.sampled_from(seeds))
-        path = data.draw(st.sampled_from(_paths(page)))
-        taken.append(assert_same_in_both_lanes(twitter, _damaged(page, path, value, delete)))
-
-    check()
-    assert sum(taken) > len(taken) / 4, (sum(taken), len(taken))
+    assert_damaged_copies_map_the_same(
+        twitter, [_small_page(orjson.loads(line)) for line in lines], examples=500
+    )
 
 
 def _small_page(page: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from grapevine.models import Account, Mapped, Post
 from grapevine.plugins import Registry
 from grapevine.sources._common import iter_json_lines, parse_datetime, require
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
+from grapevine.store.schema import column_definitions
 
 
 class NoteSource(Source):
@@ -213,18 +214,7 @@ def test_a_workspace_made_with_the_posts_primary_key_is_migrated(tmp_path: Path,
         ws.ingest([data])
         con = ws.store.con
         # Put the old table back: posts with its primary key, and migration 8 not yet applied.
-        con.execute("CREATE TABLE old_posts AS SELECT * FROM posts LIMIT 0")
-        columns = con.execute(
-            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
-            "WHERE table_name = 'posts' ORDER BY ordinal_position"
-        ).fetchall()
-        definitions = ", ".join(
-            f"{name} {kind}"
-            + ("" if nullable == "YES" else " NOT NULL")
-            + ("" if d is None else f" DEFAULT {d}")
-            for name, kind, nullable, d in columns
-        )
-        con.execute("DROP TABLE old_posts")
+        definitions = column_definitions(con, "posts")
         con.execute(f"CREATE TABLE keyed ({definitions}, PRIMARY KEY (platform, id))")
         con.execute("INSERT INTO keyed SELECT * FROM posts")
         con.execute("DROP TABLE posts")

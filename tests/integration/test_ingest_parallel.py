@@ -141,7 +141,7 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
         lines.append(orjson.dumps(reblog))
     data.write_bytes(orjson.dumps(original) + b"\n" + b"\n".join(lines) + b"\n")
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_POSTS", 1000)
+    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_ROWS", 1000)
     monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 700)  # whole "row groups" of 700 new posts
     monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
     with open_workspace(tmp_path / "ws") as ws:
@@ -251,7 +251,7 @@ def test_a_file_of_edges_only_is_committed_as_it_goes(
         )
     data.write_bytes(b"\n".join(pages) + b"\n")
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_POSTS", 3_000)
+    monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_ROWS", 3_000)
     monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
     writes = []
     with open_workspace(tmp_path / "ws") as ws:

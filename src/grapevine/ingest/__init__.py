@@ -54,13 +54,14 @@ __all__ = [
 
 BATCH_ROWS = 50_000  # canonical rows per transaction
 # Worker processes hand over Arrow tables, which are compact, so a transaction can hold whole
-# DuckDB row groups of posts (122,880 rows each): DuckDB writes those straight to the database
-# file, where a partial row group goes through its log and is rewritten at the next checkpoint.
-# Measured on 1M posts, one thread: 5.7 us of DuckDB CPU per post in 150,000-row transactions,
-# 4.7 in 250,000-row ones, 4.0 in exactly one or two row groups. One keeps writes going while
-# the workers map (a file of 200,000 posts would otherwise be written all at its end).
+# DuckDB row groups of new posts (122,880 rows each; Store.write_tables holds back the rest):
+# DuckDB writes those straight to the database file, where a partial row group goes through its
+# log and is rewritten at the next checkpoint. Measured on 1M posts, one thread: 5.7 us of DuckDB
+# CPU per post in 150,000-row transactions, 4.7 in 250,000-row ones, 4.0 in exactly one or two
+# row groups. A transaction is due every row group's worth of rows (posts and edges), which keeps
+# writes going while the workers map.
 ROW_GROUP_ROWS = 122_880  # DuckDB's default row group size
-PARALLEL_BATCH_POSTS = ROW_GROUP_ROWS
+PARALLEL_BATCH_ROWS = ROW_GROUP_ROWS
 BATCH_RECORDS = 20_000  # raw records per transaction (API pages hold many rows each)
 PROGRESS_EVERY_S = 0.25
 MIN_CONFIDENCE = 0.3
@@ -233,8 +234,7 @@ class _Importer:
         compressed = is_compressed(item.path)
         archive = None
         if self.keep_raw:  # workers that read a plain file compress it too, as they go
-            frames = parallel and not compressed
-            archive = ArchiveWriter(item.path, archive_dir(self.store.path), file_key, compressed, frames)
+            archive = ArchiveWriter(item.path, archive_dir(self.store.path), file_key, compressed, parallel)
         state = _Progress(self.progress, item.display, index, total, size)
         writer = _BatchWriter(self.store, summary)
         # While worker processes keep every core busy, DuckDB's own threads would only contend with them.
@@ -366,7 +366,7 @@ class _Importer:
                 archive.add_frame(result.archived)
             ready.append(result.tables)
             ready_rows += result.tables.rows  # posts and edges: a file of edges only commits too
-            if ready_rows >= PARALLEL_BATCH_POSTS:  # chunks are small; commit many of them at once
+            if ready_rows >= PARALLEL_BATCH_ROWS:  # chunks are small; commit many of them at once
                 writer.submit(ready.copy(), row_groups=ROW_GROUP_ROWS)
                 ready.clear()
                 ready_rows = 0

@@ -30,7 +30,11 @@ def archive_dir(workspace_db: Path) -> Path:
 
 
 class ArchiveWriter:
-    """Copies one input file into the archive: on a background thread, or from compressed frames."""
+    """Copies one input file into the archive: on a background thread, or from compressed frames.
+
+    ``frames`` asks for frames from the caller; a file that arrives compressed is still copied as
+    it is, on the thread (see :attr:`wants_frames`).
+    """
 
     def __init__(
         self, source: Path, folder: Path, file_key: str, compressed: bool, frames: bool = False

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import IO
 
@@ -63,7 +63,7 @@ class ChunkResult:
         problem = self.first_problem
         if problem is not None:
             problem = (problem[0] + lines_before, problem[1])
-        return ChunkResult(self.read, self.lines, problem, self.tables.shifted(lines_before), self.archived)
+        return replace(self, first_problem=problem, tables=self.tables.shifted(lines_before))
 
 
 def iter_line_chunks(stream: IO[bytes], chunk_bytes: int | None = None) -> Iterator[bytes]:

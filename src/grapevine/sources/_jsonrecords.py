@@ -57,9 +57,13 @@ def _json_lines(
         try:
             payload = loads(stripped)
         except orjson.JSONDecodeError as exc:
-            yield BadRecord(number, f"invalid JSON: {exc}", stripped[:_RAW_LIMIT])
+            yield BadRecord(number, _invalid_json(exc), stripped[:_RAW_LIMIT])
             continue
         yield RawRecord(number, payload, stripped)
+
+
+def _invalid_json(exc: orjson.JSONDecodeError) -> str:
+    return f"invalid JSON: {exc}"
 
 
 def parse_line(raw: bytes) -> Any:
@@ -67,7 +71,7 @@ def parse_line(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise MappingError(f"invalid JSON: {exc}") from exc
+        raise MappingError(_invalid_json(exc)) from exc
 
 
 def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]:

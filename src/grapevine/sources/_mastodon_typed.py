@@ -18,6 +18,7 @@ import msgspec
 
 from grapevine.models import Account, Mapped, Post
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
+from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
 from grapevine.sources._mastodon_values import count as _count
@@ -28,7 +29,6 @@ from grapevine.sources.base import MappingError
 
 __all__ = ["TypedStatus", "decode_status", "map_typed_status"]
 
-PLATFORM = "mastodon"
 _UNSET = msgspec.UNSET
 
 

@@ -10,8 +10,9 @@ from grapevine.sources._common import as_int, parse_datetime
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text
 from grapevine.sources.base import MappingError
 
-__all__ = ["account_created", "bio_text", "count", "profile_links", "status_datetime"]
+__all__ = ["PLATFORM", "account_created", "bio_text", "count", "profile_links", "status_datetime"]
 
+PLATFORM = "mastodon"
 _MAX_COUNT = 2**63  # counts are BIGINT columns
 
 

@@ -43,6 +43,7 @@ from grapevine.sources._twitter_v1 import (
 from grapevine.sources.base import MappingError
 
 __all__ = [
+    "REFERENCE_FIELDS",
     "complete_retweets",
     "is_cut_retweet",
     "is_v2_tweet",
@@ -56,7 +57,8 @@ __all__ = [
 # /2/users/<id>/followers lists who follows <id>; /2/users/<id>/following whom <id> follows.
 _FOLLOW_PATH = re.compile(r"/2/users/(\d+)/(followers|following)\b")
 
-_REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
+#: referenced_tweets types -> the Post field that holds the referenced id
+REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
 
 #: How deep twarc's inline ``referenced_tweets`` expansions are followed in flattened tweets.
 MAX_FLAT_DEPTH = 3
@@ -187,7 +189,7 @@ def _map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], newest: 
     for reference in items(get("referenced_tweets"), "referenced_tweets"):
         if not isinstance(reference, dict):
             raise MappingError("a referenced_tweets entry is not an object")
-        field = _REFERENCE_FIELDS.get(reference.get("type"))  # type: ignore[arg-type]
+        field = REFERENCE_FIELDS.get(reference.get("type"))  # type: ignore[arg-type]
         ref_id = as_str(reference.get("id"))
         if field and ref_id and field not in references:
             references[field] = newest.get(ref_id, ref_id)

@@ -19,14 +19,13 @@ import msgspec
 from grapevine.models import Account, Mapped, Post
 from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
 from grapevine.sources._twitter_v1 import PLATFORM, Builder, count, profile_url, status_url, unescape
-from grapevine.sources._twitter_v2 import complete_retweets, is_cut_retweet, user_created
+from grapevine.sources._twitter_v2 import REFERENCE_FIELDS, complete_retweets, is_cut_retweet, user_created
 from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedPage", "decode_page", "map_typed_page"]
 
 _UNSET: Any = msgspec.UNSET
-_REFERENCE_FIELDS = {"replied_to": "reply_to_id", "quoted": "quote_of_id", "retweeted": "repost_of_id"}
 
 
 class _Url(msgspec.Struct):
@@ -230,7 +229,7 @@ def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str])
     text = unescape(tweet.text)
     references: dict[str, str] = {}
     for reference in tweet.referenced_tweets or ():
-        field = _REFERENCE_FIELDS.get(reference.type) if reference.type is not None else None
+        field = REFERENCE_FIELDS.get(reference.type) if reference.type is not None else None
         if field and reference.id and field not in references:
             references[field] = newest.get(reference.id, reference.id)
     repost_of_id = references.get("repost_of_id")

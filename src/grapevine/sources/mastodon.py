@@ -41,6 +41,7 @@ from grapevine.sources._common import first_by_id, json_sample_kind
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
 from grapevine.sources._jsonrecords import iter_json_records, parse_line
 from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
+from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
 from grapevine.sources._mastodon_values import count as _count
@@ -51,7 +52,6 @@ from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
 
 __all__ = ["MastodonSource", "mastodon_html_links", "mastodon_html_to_text"]
 
-PLATFORM = "mastodon"
 
 #: A reblog or quote is mapped together with the status it wraps; deeper nesting only by id.
 _MAX_DEPTH = 2

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from grapevine.models import Account, Edge, Mapped, Post
-from grapevine.store._columns import Provenance, accounts_table, edges_table, posts_table, repeated
+from grapevine.store._columns import accounts_table, edges_table, posts_table, record_column, repeated
 from grapevine.store.schema import migrate
 
 __all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
@@ -48,20 +48,16 @@ class Batch:
     path: str
     file_key: str
     posts: list[Post] = field(default_factory=list)
-    post_prov: Provenance = field(init=False)
+    post_records: list[int] = field(default_factory=list)
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
     account_records: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     edge_seqs: list[int] = field(default_factory=list)
-    edge_prov: Provenance = field(init=False)
+    edge_records: list[int] = field(default_factory=list)
     quarantine: list[tuple[int, str, str, bytes]] = field(default_factory=list)
     _post_keys: set[tuple[str, str]] = field(default_factory=set)
     duplicates_in_batch: int = 0
     last_record: int = 0
-
-    def __post_init__(self) -> None:
-        self.post_prov = Provenance(self.source, self.path, self.file_key)
-        self.edge_prov = Provenance(self.source, self.path, self.file_key)
 
     def add_posts(self, posts: Sequence[Post], record: int) -> None:
         keys = self._post_keys
@@ -72,7 +68,7 @@ class Batch:
                 continue
             keys.add(key)
             self.posts.append(post)
-            self.post_prov.records.append(record)
+            self.post_records.append(record)
 
     def add_accounts(self, accounts: Sequence[Account], record: int) -> None:
         known = self.accounts
@@ -89,7 +85,7 @@ class Batch:
         for seq, edge in enumerate(edges):
             self.edges.append(edge)
             self.edge_seqs.append(seq)
-            self.edge_prov.records.append(record)
+            self.edge_records.append(record)
 
     def add_mapped(self, mapped: Mapped, record: int) -> None:
         """Add everything one record mapped to."""
@@ -112,7 +108,6 @@ class Batch:
         if self.accounts:
             accounts = accounts_table(
                 list(self.accounts.values()),
-                Provenance(self.source, self.path, self.file_key),
                 list(self.account_records.values()),
             )
         quarantine = None
@@ -120,13 +115,13 @@ class Batch:
             q = self.quarantine
             quarantine = pa.table(
                 {
-                    "record": pa.array([r[0] for r in q], pa.int32()),
+                    "record": record_column([r[0] for r in q]),
                     "numbering": pa.array([r[1] for r in q], pa.string()),
                     "reason": pa.array([r[2] for r in q], pa.string()),
                     "raw": pa.array([r[3] for r in q], pa.binary()),
                 }
             )
-        posts = posts_table(self.posts, self.post_prov) if self.posts else None
+        posts = posts_table(self.posts, self.post_records) if self.posts else None
         return BatchTables(
             source=self.source,
             path=self.path,
@@ -136,7 +131,7 @@ class Batch:
             # not pyarrow.compute: its first call imports pandas (0.2 s) in every worker process
             has_deleted=any(map(_is_deleted, self.posts)),
             accounts=accounts,
-            edges=edges_table(self.edges, self.edge_seqs, self.edge_prov) if self.edges else None,
+            edges=edges_table(self.edges, self.edge_seqs, self.edge_records) if self.edges else None,
             quarantine=quarantine,
             duplicates_in_batch=self.duplicates_in_batch,
         )
@@ -170,25 +165,17 @@ class BatchTables:
         """Posts and edges in the batch: what sizes a transaction."""
         return sum(t.num_rows for t in (self.posts, self.edges) if t is not None)
 
-    @property
-    def post_rows(self) -> int:
-        return 0 if self.posts is None else self.posts.num_rows
-
     def shifted(self, records: int) -> BatchTables:
         """The same batch with every record number ``records`` higher (a chunk placed in its file)."""
         if not records:
             return self
-        return BatchTables(
-            source=self.source,
-            path=self.path,
-            file_key=self.file_key,
+        return replace_fields(
+            self,
             last_record=self.last_record + records,
             posts=_shift_records(self.posts, records),
-            has_deleted=self.has_deleted,
             accounts=_shift_records(self.accounts, records),
             edges=_shift_records(self.edges, records),
             quarantine=_shift_records(self.quarantine, records),
-            duplicates_in_batch=self.duplicates_in_batch,
         )
 
 

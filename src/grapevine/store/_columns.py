@@ -2,8 +2,8 @@
 
 This runs once per row of every import, so it is written for speed: one C-level pass per field
 (``map`` with an ``attrgetter``) turns the records into columns, each column is converted with an
-explicit Arrow type, and the provenance values that are the same for a whole batch are
-repeated by Arrow instead of being stored per row.
+explicit Arrow type. The provenance values that are the same for a whole batch (source, file)
+are left out: the store repeats them with Arrow when it writes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from grapevine.models import Account, Edge, Post
 
-__all__ = ["Provenance", "accounts_table", "edges_table", "posts_table", "repeated"]
+__all__ = ["accounts_table", "edges_table", "posts_table", "record_column", "repeated"]
 
 _TS = pa.timestamp("us", tz="UTC")
 _STR = pa.string()
@@ -80,29 +80,11 @@ _ACCOUNT_ROW = {name: attrgetter(name) for name in _ACCOUNT_TYPES}
 _EDGE_ROW = {name: attrgetter(name) for name in _EDGE_TYPES}
 
 
-class Provenance:
-    """Per-row provenance: the record number varies per row, the file and source do not.
-
-    Only the record numbers become a column here; the store adds the file and source, which are
-    the same for every row, when it writes (see ``Store.write_tables``): they would otherwise be
-    a third of what worker processes send the importing process.
-    """
-
-    __slots__ = ("file", "file_key", "records", "source")
-
-    def __init__(self, source: str = "", file: str = "", file_key: str = "") -> None:
-        self.source = source
-        self.file = file
-        self.file_key = file_key
-        self.records: list[int] = []
-
-    def add(self, record: int) -> None:
-        self.records.append(record)
-
-    def columns(self, records: Sequence[int] | None = None) -> dict[str, pa.Array]:
-        # ingested_at is stamped by the store at write time
-        rows = self.records if records is None else records
-        return {"record": pa.array(rows, pa.int32())}
+def record_column(records: Sequence[int]) -> pa.Array:
+    """Each row's record number. The source and file, the same for every row of a batch, are
+    added by the store when it writes (see ``Store.write_tables``): sent with every row, they
+    were a third of what worker processes send the importing process."""
+    return pa.array(records, pa.int32())
 
 
 def repeated(value: str, count: int) -> pa.Array:
@@ -146,20 +128,20 @@ def _clean_str(value: Any) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def posts_table(rows: Sequence[Post], prov: Provenance) -> pa.Table:
+def posts_table(rows: Sequence[Post], records: Sequence[int]) -> pa.Table:
     cols = _columns(rows, _POST_ROW, _POST_TYPES)
-    cols.update(prov.columns())
+    cols["record"] = record_column(records)
     return pa.table(cols)
 
 
-def accounts_table(rows: Sequence[Account], prov: Provenance, records: Sequence[int]) -> pa.Table:
+def accounts_table(rows: Sequence[Account], records: Sequence[int]) -> pa.Table:
     cols = _columns(rows, _ACCOUNT_ROW, _ACCOUNT_TYPES)
-    cols.update(prov.columns(records))
+    cols["record"] = record_column(records)
     return pa.table(cols)
 
 
-def edges_table(rows: Sequence[Edge], seqs: list[int], prov: Provenance) -> pa.Table:
+def edges_table(rows: Sequence[Edge], seqs: list[int], records: Sequence[int]) -> pa.Table:
     cols = _columns(rows, _EDGE_ROW, _EDGE_TYPES)
-    cols.update(prov.columns())
+    cols["record"] = record_column(records)
     cols["seq"] = pa.array(seqs, pa.int32())
     return pa.table(cols)

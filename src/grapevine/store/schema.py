@@ -13,7 +13,7 @@ from grapevine.conversations._schema import migrate_conversations
 from grapevine.crm._schema import migrate_crm, migrate_drafts
 from grapevine.people._schema import migrate_people
 
-__all__ = ["MIGRATIONS", "Migration", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "column_definitions", "migrate"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,21 @@ CREATE TABLE post_emotion (
 """
 
 
+def column_definitions(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """``table``'s columns as SQL (types, NOT NULL, defaults), without its keys."""
+    columns = con.execute(
+        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return ", ".join(
+        f"{name} {kind}"
+        + ("" if nullable == "YES" else " NOT NULL")
+        + ("" if default is None else f" DEFAULT {default}")
+        for name, kind, nullable, default in columns
+    )
+
+
 def _drop_posts_primary_key(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``posts`` without its primary key (workspaces made before migration 8).
 
@@ -172,18 +187,8 @@ def _drop_posts_primary_key(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone() or (0,)
     if not keys:
         return
-    columns = con.execute(
-        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
-        "WHERE table_name = 'posts' ORDER BY ordinal_position"
-    ).fetchall()
-    definitions = ", ".join(
-        f"{name} {kind}"
-        + ("" if nullable == "YES" else " NOT NULL")
-        + ("" if default is None else f" DEFAULT {default}")
-        for name, kind, nullable, default in columns
-    )
     for statement in (
-        f"CREATE TABLE posts_without_key ({definitions})",
+        f"CREATE TABLE posts_without_key ({column_definitions(con, 'posts')})",
         "INSERT INTO posts_without_key SELECT * FROM posts",
         "DROP TABLE posts",
         "ALTER TABLE posts_without_key RENAME TO posts",
