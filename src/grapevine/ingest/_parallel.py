@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -194,8 +195,34 @@ def _ready() -> bool:
     return True
 
 
+class _NoPandas:
+    """An import hook that refuses pandas (see :func:`_start_worker`)."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not used in grapevine's worker processes")
+
+
+def _start_worker(parent: int) -> None:
+    """Worker initializer: leave with the importing process, and never import pandas.
+
+    pyarrow imports pandas at its first conversion (0.15 s of CPU and more), only to recognise
+    pandas objects, which workers never convert. Refused once, pyarrow does not look again for
+    such checks. (The importing process no longer imports it before forking, which kept every
+    core waiting at the start of an import.)
+    """
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas)
+        try:
+            pa.array([0])
+        finally:
+            sys.meta_path.remove(_NoPandas)
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: leave when the importing process dies (say, killed with SIGKILL).
+    """Leave when the importing process dies (say, killed with SIGKILL).
 
     Forked siblings keep each other's pipe ends open, so a worker would otherwise wait forever.
     """
@@ -215,13 +242,10 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     notebooks without an ``if __name__ == "__main__"`` guard. The workers only parse and map;
     they never touch DuckDB or the parent's threads.
     """
-    # pyarrow imports pandas at its first array conversion (0.15 s and more): do it here, once, so
-    # that the forked workers inherit it instead of each paying for it on their first chunk.
-    pa.array([0])
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context("fork"),
-        initializer=_exit_with_parent,
+        initializer=_start_worker,
         initargs=(os.getpid(),),
     )
     pool.submit(_ready).result()  # with fork, every worker starts on the first submit

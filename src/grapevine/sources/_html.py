@@ -18,6 +18,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+
+_c_html_to_text: Callable[[str], str | None] | None
+try:  # the C fast path (_htmltext.c), built by `pip install` when a C compiler is there
+    from grapevine.sources._htmltext import html_to_text as _c_html_to_text
+except ImportError:  # pragma: no cover - installed without a C compiler: the reference alone
+    _c_html_to_text = None
 
 __all__ = ["html_links", "html_to_text", "mastodon_html_links", "mastodon_html_to_text", "strip_quote_inline"]
 
@@ -115,6 +122,15 @@ def html_to_text(markup: str | None) -> str | None:
     """Plain text of an HTML fragment: paragraphs and line breaks become newlines, entities decode."""
     if markup is None:
         return None
+    if _c_html_to_text is not None:
+        text = _c_html_to_text(markup)
+        if text is not None:
+            return text
+    return _html_to_text_python(markup)
+
+
+def _html_to_text_python(markup: str) -> str:
+    """The reference for :func:`html_to_text`, which the C fast path must match exactly."""
     if "<" not in markup:
         return (html.unescape(markup) if "&" in markup else markup).strip()
     if markup.startswith("<p>") and markup.endswith("</p>") and markup.count("<") == 2:
