@@ -265,3 +265,27 @@ def test_a_file_of_edges_only_is_committed_as_it_goes(
         (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
         assert (summary.edges_new, summary.accounts_new, summary.new) == (20_000, 20_000, 0)
     assert len(writes) >= 5  # as it goes, not one transaction at the end
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bad_lines_at_the_start_of_a_file_or_chunk_lose_no_good_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Two bad lines first used to make the reader take the rest for one broken document, and
+    quarantine it whole: a whole file, or (in parallel) a whole chunk that began with them."""
+    data = tmp_path / "pages.jsonl"
+    write_v2_pages(data, pages=120, per_page=10)
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    with data.open("rb") as stream:
+        third_chunk = list(iter_line_spans(stream))[2][0]
+    lines = data.read_bytes().split(b"\n")
+    later = data.read_bytes()[:third_chunk].count(b"\n")  # the index of that chunk's first line
+    for index in (0, 1, later, later + 1):  # broken, the same length: the chunks stay where they are
+        lines[index] = b"{not json".ljust(len(lines[index]))
+    data.write_bytes(b"\n".join(lines))
+    with open_workspace(tmp_path / "ws") as ws:
+        (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=workers)
+        quarantined = ws.store.run("SELECT record, numbering FROM quarantine ORDER BY record")
+        assert quarantined == [(1, "line"), (2, "line"), (later + 1, "line"), (later + 2, "line")]
+        assert (summary.read, summary.new) == (120, 116 * 10)

@@ -9,17 +9,26 @@ Platform exports come in three layouts, and a source should not need a flag to t
 - A recorded HTTP cassette (``{"interactions": [...]}``, see :mod:`._recorded`): one record per
   interaction, numbered from 1.
 
-The first non-blank line decides: if it parses on its own, the file is JSON Lines.
+The first non-blank line decides: if it parses on its own, the file is JSON Lines. If it does
+not, the next lines decide between a document and JSON Lines whose first lines are bad records
+(most of the next lines are then objects or arrays on their own).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import orjson
 
-from grapevine.sources.base import BadRecord, MappingError, RawRecord
+from grapevine.sources.base import (
+    LOOK_AHEAD_LINES,
+    BadRecord,
+    MappingError,
+    RawRecord,
+    json_lines_after_a_bad_line,
+)
 
 __all__ = ["TypedDecoder", "iter_json_records", "parse_line"]
 
@@ -75,19 +84,11 @@ def parse_line(raw: bytes) -> Any:
 
 
 def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]:
-    """A whole JSON document, or JSON Lines whose first line is broken."""
+    """A whole JSON document (an array yields one record per element), or one bad record."""
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        lines = data.splitlines()
-        following = next((line.strip() for line in lines[1:] if line.strip()), b"")
-        try:
-            orjson.loads(following)
-        except orjson.JSONDecodeError:
-            yield BadRecord(first_number, f"invalid JSON document: {exc}", data[:_RAW_LIMIT])
-            return
-        # The second line stands on its own: this is JSON Lines with a broken first line.
-        yield from _json_lines(lines, first_number)
+        yield BadRecord(first_number, f"invalid JSON document: {exc}", data[:_RAW_LIMIT])
         return
     if _is_cassette(document):
         yield from _interactions(document)
@@ -96,6 +97,40 @@ def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]
             yield RawRecord(number, element, orjson.dumps(element))
     else:
         yield RawRecord(first_number, document, data.strip())
+
+
+def _after_broken_first_line(
+    first: bytes, number: int, stream: IO[bytes], typed: TypedDecoder | None
+) -> Iterator[RawRecord | BadRecord]:
+    """The first line does not parse alone: a document spread over lines (pretty-printed), or
+    JSON Lines that start with bad records.
+
+    The next lines tell (see :func:`json_lines_after_a_bad_line`; deciding from the second line
+    alone lost a whole file, or a whole chunk, behind two bad lines). A short input is first
+    parsed whole; a long one is streamed as JSON Lines, or else read whole as one document.
+    """
+    ahead: list[bytes] = []
+    for line in stream:
+        ahead.append(line)
+        if len(ahead) >= LOOK_AHEAD_LINES:
+            break
+    else:  # the whole input is here
+        data = b"\n".join([first, b"".join(ahead)])
+        if not json_lines_after_a_bad_line(ahead) or _parses(data):
+            yield from _document(data, number)
+            return
+    if json_lines_after_a_bad_line(ahead):
+        yield from _json_lines(itertools.chain([first], ahead, stream), number, typed)
+    else:
+        yield from _document(b"\n".join([first, b"".join(ahead) + stream.read()]), number)
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def iter_json_records(
@@ -119,7 +154,7 @@ def iter_json_records(
     try:
         payload = orjson.loads(first)
     except orjson.JSONDecodeError:
-        yield from _document(first + b"\n" + stream.read(), number)
+        yield from _after_broken_first_line(first, number, stream, typed)
         return
     if _is_cassette(payload):
         yield from _interactions(payload)

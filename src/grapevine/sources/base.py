@@ -29,7 +29,42 @@ import orjson
 
 from grapevine.models import Mapped
 
-__all__ = ["BadRecord", "MappingError", "RawRecord", "Source", "SourceError"]
+__all__ = [
+    "LOOK_AHEAD_LINES",
+    "BadRecord",
+    "MappingError",
+    "RawRecord",
+    "Source",
+    "SourceError",
+    "json_lines_after_a_bad_line",
+    "stands_alone",
+]
+
+
+#: Lines read past a broken first line, looking for one that stands alone (JSON Lines).
+LOOK_AHEAD_LINES = 1000
+
+
+def stands_alone(line: bytes) -> bool:
+    """Whether a line is a JSON object or array on its own: a line of JSON Lines."""
+    if not line.startswith((b"{", b"[")):
+        return False
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def json_lines_after_a_bad_line(lines: list[bytes]) -> bool:
+    """Whether the lines after a first line that does not parse alone are JSON Lines.
+
+    Most of them stand alone in JSON Lines that start with bad records. In a document spread
+    over lines (pretty-printed) at most one line per array does (its last element, written
+    compactly). Only for a document that does not parse as a whole does this matter.
+    """
+    filled = [stripped for stripped in (line.strip() for line in lines) if stripped]
+    return bool(filled) and 2 * sum(map(stands_alone, filled)) >= len(filled)
 
 
 class SourceError(Exception):
@@ -111,12 +146,19 @@ class Source:
         stripped = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
         if not stripped.startswith((b"{", b"[")):
             return "line"
-        first, newline, _ = stripped.partition(b"\n")
+        first, newline, rest = stripped.partition(b"\n")
         if not newline:
             return "line"
         try:
             orjson.loads(first)
         except orjson.JSONDecodeError:
+            # a document spread over lines, or JSON Lines that start with bad lines (as the
+            # reader decides, see _jsonrecords; the last line of a sample may be cut short)
+            try:
+                orjson.loads(stripped)
+            except orjson.JSONDecodeError:
+                following = rest.split(b"\n")[:-1][:LOOK_AHEAD_LINES]
+                return "line" if json_lines_after_a_bad_line(following) else "record"
             return "record"
         return "line"
 
