@@ -24,7 +24,7 @@ from grapevine.sources._mastodon_values import bio_text as _bio
 from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
-from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
+from grapevine.sources._typed import Count, Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedStatus", "decode_status", "map_typed_status"]
@@ -78,10 +78,10 @@ class TypedStatus(msgspec.Struct):
     language: str | None = None
     url: str | None = None
     uri: str | None = None
-    replies_count: Int | None = None
-    reblogs_count: Int | None = None
-    favourites_count: Int | None = None
-    quotes_count: Int | None = None
+    replies_count: Count | None = None
+    reblogs_count: Count | None = None
+    favourites_count: Count | None = None
+    quotes_count: Count | None = None
     reblog: TypedStatus | None = None
     quote: Any = None
     card: _Card | None = None
@@ -180,10 +180,10 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
             mentions,
             hashtags,
             links,
-            _count(status.favourites_count),
-            _count(status.reblogs_count),
-            _count(status.replies_count),
-            _count(status.quotes_count),
+            status.favourites_count,
+            status.reblogs_count,
+            status.replies_count,
+            status.quotes_count,
             None,
             status.url or status.uri,
             None,

@@ -250,10 +250,11 @@ def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str])
     metrics = tweet.public_metrics
     likes = retweets = replies = quotes = None
     if metrics is not None and repost_of_id is None:
-        likes = count(metrics.like_count)
-        retweets = count(metrics.retweet_count)
-        replies = count(metrics.reply_count)
-        quotes = count(metrics.quote_count)
+        # Int fields: already what count() makes of an integer
+        likes = metrics.like_count
+        retweets = metrics.retweet_count
+        replies = metrics.reply_count
+        quotes = metrics.quote_count
     return Post(
         PLATFORM,
         tweet_id,

@@ -13,12 +13,15 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-__all__ = ["Decline", "Int", "RawMemo", "decode_line"]
+__all__ = ["Count", "Decline", "Int", "RawMemo", "decode_line"]
 
 T = TypeVar("T")
 
 #: Integers that orjson also reads as integers (it reads a bigger one as a float): others decline.
 Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+#: A Mastodon metric as stored: a negative one (a server's broken counter, None in the general
+#: lane) declines, so that the fast lane can use the value as it is.
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 _DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)  # DecodeError: also another shape
 
