@@ -24,6 +24,7 @@ from grapevine.simulate import simulate_world
 from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
 from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page
 from grapevine.sources.base import RawRecord, Source
+from grapevine.store import Batch
 
 LANES: dict[str, tuple[Any, type, Any]] = {
     "mastodon": (decode_status, TypedStatus, map_typed_status),
@@ -68,12 +69,33 @@ HOSTILE = st.one_of(
 )
 
 
+def _batch_state(batch: Batch) -> tuple[Any, ...]:
+    return (
+        batch.posts,
+        batch.post_records,
+        batch.accounts,
+        batch.account_records,
+        batch.edges,
+        batch.duplicates_in_batch,
+    )
+
+
 def _outcome(source: Source, payload: Any, line: bytes) -> tuple[str, Any]:
+    """What ``map`` maps a record to; ``map_into`` (what imports call) must add just that."""
+    record = RawRecord(7, payload, line)
+    into = Batch(source.name, "lines.jsonl", "key")
     try:
-        mapped = source.map(RawRecord(7, payload, line))
+        mapped = source.map(record)
     except Exception as exc:  # the reason a record would be quarantined with
+        with pytest.raises(type(exc)):
+            source.map_into(record, into)
+        assert not len(into)  # nothing half-added
         return ("error", str(exc))
     assert isinstance(mapped, Mapped)
+    source.map_into(record, into)
+    added = Batch(source.name, "lines.jsonl", "key")
+    added.add_mapped(mapped, 7)
+    assert _batch_state(into) == _batch_state(added)
     return ("mapped", (mapped.posts, mapped.accounts, mapped.edges))
 
 

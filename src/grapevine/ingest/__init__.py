@@ -300,14 +300,12 @@ class _Importer:
                 )
             else:
                 try:
-                    mapped = source.map(record)
+                    source.map_into(record, batch)
                 except Exception as exc:  # any mapping failure quarantines this record only
                     reason = mapping_failure(exc)
                     self._problem(
                         summary, batch, writer, display, numbering, record.number, reason, record.raw
                     )
-                else:
-                    batch.add_mapped(mapped, record.number)
             if len(batch.posts) + len(batch.edges) >= BATCH_ROWS or records_in_batch >= BATCH_RECORDS:
                 writer.submit(batch)
                 batch = Batch(source.name, display, file_key)

@@ -182,13 +182,11 @@ def map_chunk(source: Source, data: bytes, path: str, file_key: str) -> ChunkRes
             batch.add_quarantine(number, "line", record.reason, record.raw)
             continue
         try:
-            mapped = source.map(record)
+            source.map_into(record, batch)
         except Exception as exc:  # any mapping failure quarantines this record only
             reason = mapping_failure(exc)
             first_problem = first_problem or (number, reason)
             batch.add_quarantine(number, "line", reason, record.raw)
-            continue
-        batch.add_mapped(mapped, number)
     return ChunkResult(read, newlines(data), first_problem, batch.to_tables())
 
 

@@ -37,11 +37,10 @@ def remap_archive(store: Store, registry: Registry, source_name: str | None = No
                     totals["failed"] += 1
                     continue
                 try:
-                    mapped = source.map(record)
+                    source.map_into(record, batch)
                 except Exception:  # still unmappable: it stays in quarantine
                     totals["failed"] += 1
                     continue
-                batch.add_mapped(mapped, record.number)
                 batch.last_record = record.number
                 if len(batch.posts) + len(batch.edges) >= BATCH_ROWS:
                     totals["posts"] += len(batch.posts)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from grapevine.models import Account, Mapped, Post
+from grapevine.models import Account, Mapped, Post, PostRow
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
@@ -27,7 +27,7 @@ from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._typed import Count, Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
-__all__ = ["TypedStatus", "decode_status", "map_typed_status"]
+__all__ = ["TypedStatus", "decode_status", "map_typed_status", "map_typed_status_rows"]
 
 _UNSET = msgspec.UNSET
 
@@ -129,8 +129,9 @@ def _map_account(raw: _Account) -> Account:
 _accounts = RawMemo(msgspec.json.Decoder(_Account), _map_account)
 
 
-def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
-    """:func:`grapevine.sources.mastodon.map_status` for a typed status (raises Decline)."""
+def _map(status: TypedStatus, rows: list[PostRow], authors: list[Account], nested: bool) -> str:
+    """:func:`grapevine.sources.mastodon.map_status` for a typed status (raises Decline), posts
+    as rows."""
     raw_account = status.account
     content = status.content
     if not status.id or status.quote is not None or content is None or content is _UNSET:
@@ -138,7 +139,7 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     if not isinstance(raw_account, msgspec.Raw):
         raise Decline
     author = _accounts.get(raw_account)
-    out.accounts.append(author)
+    authors.append(author)
     repost_of_id = None
     reblog = status.reblog
     text: str | None
@@ -146,7 +147,7 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     if reblog is not None:
         if nested or reblog.reblog is not None:
             raise Decline
-        repost_of_id = _map(reblog, out, True)
+        repost_of_id = _map(reblog, rows, authors, True)
         text, links = None, []
     else:
         assert isinstance(content, str)
@@ -163,8 +164,8 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     mentions = [m.acct for m in status.mentions if m.acct is not None] if status.mentions else []
     hashtags = [t.name for t in status.tags if t.name is not None] if status.tags else []
     created = status.created_at
-    out.posts.append(
-        Post(
+    rows.append(
+        (  # Post's fields, in order
             PLATFORM,
             status.id,
             author.id,
@@ -193,19 +194,30 @@ def _map(status: TypedStatus, out: Mapped, nested: bool) -> str:
     return status.id
 
 
-def map_typed_status(status: TypedStatus) -> Mapped | None:
-    """What the general mapper maps this status to, or None to leave it to the general mapper."""
-    out = Mapped()
+def map_typed_status_rows(status: TypedStatus) -> tuple[list[PostRow], list[Account]] | None:
+    """What the general mapper maps this status to, posts as rows, or None to leave it to the
+    general mapper."""
+    rows: list[PostRow] = []
+    authors: list[Account] = []
     try:
-        _map(status, out, False)
+        _map(status, rows, authors, False)
     except (Decline, MappingError):
         return None
-    if len(out.posts) > 1:  # a reblog: drop repeats within the record, first kept, as map() does
-        posts: dict[str, Post] = {}
-        for post in out.posts:
-            posts.setdefault(post.id, post)
-        accounts: dict[str, Account] = {}
-        for account in out.accounts:
-            accounts.setdefault(account.id, account)
-        out.posts, out.accounts = list(posts.values()), list(accounts.values())
-    return out
+    if len(rows) > 1:  # a reblog: drop repeats within the record, first kept, as map() does
+        first: dict[str, PostRow] = {}
+        for row in rows:
+            first.setdefault(row[1], row)
+        unique: dict[str, Account] = {}
+        for account in authors:
+            unique.setdefault(account.id, account)
+        rows, authors = list(first.values()), list(unique.values())
+    return rows, authors
+
+
+def map_typed_status(status: TypedStatus) -> Mapped | None:
+    """What the general mapper maps this status to, or None to leave it to the general mapper."""
+    mapped = map_typed_status_rows(status)
+    if mapped is None:
+        return None
+    rows, authors = mapped
+    return Mapped([Post(*row) for row in rows], authors)

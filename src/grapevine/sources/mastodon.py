@@ -33,14 +33,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.sources._common import first_by_id, json_sample_kind
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
 from grapevine.sources._jsonrecords import iter_json_records, parse_line
-from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
+from grapevine.sources._mastodon_typed import (
+    TypedStatus,
+    decode_status,
+    map_typed_status,
+    map_typed_status_rows,
+)
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
@@ -49,6 +54,9 @@ from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
+
+if TYPE_CHECKING:
+    from grapevine.store import Batch
 
 __all__ = ["MastodonSource", "mastodon_html_links", "mastodon_html_to_text"]
 
@@ -358,6 +366,15 @@ class MastodonSource(Source):
 
     def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
         return iter_json_records(stream, decode_status)
+
+    def map_into(self, record: RawRecord, batch: Batch) -> None:
+        if type(record.payload) is TypedStatus:  # the fast lane, posts as rows
+            mapped = map_typed_status_rows(record.payload)
+            if mapped is not None:
+                batch.add_post_rows(mapped[0], record.number)
+                batch.add_accounts(mapped[1], record.number)
+                return
+        batch.add_mapped(self.map(record), record.number)
 
     def map(self, record: RawRecord) -> Mapped:
         payload = record.payload

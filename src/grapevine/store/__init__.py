@@ -9,7 +9,7 @@ are kept beside the database as compressed copies of the imported files (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from grapevine.models import Account, Edge, Mapped, Post
+from grapevine.models import Account, Edge, Mapped, Post, PostRow, field_names, post_row
 from grapevine.store._columns import accounts_table, edges_table, posts_table, record_column, repeated
 from grapevine.store.schema import migrate
 
@@ -47,7 +47,7 @@ class Batch:
     source: str
     path: str
     file_key: str
-    posts: list[Post] = field(default_factory=list)
+    posts: list[PostRow] = field(default_factory=list)
     post_records: list[int] = field(default_factory=list)
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
     account_records: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -60,14 +60,18 @@ class Batch:
     last_record: int = 0
 
     def add_posts(self, posts: Sequence[Post], record: int) -> None:
+        self.add_post_rows(map(post_row, posts), record)
+
+    def add_post_rows(self, rows: Iterable[PostRow], record: int) -> None:
+        """Add posts given as rows (see :data:`grapevine.models.PostRow`); a repeat is counted."""
         keys = self._post_keys
-        for post in posts:
-            key = (post.platform, post.id)
+        for row in rows:
+            key = row[:2]  # (platform, id)
             if key in keys:
                 self.duplicates_in_batch += 1
                 continue
             keys.add(key)
-            self.posts.append(post)
+            self.posts.append(row)
             self.post_records.append(record)
 
     def add_accounts(self, accounts: Sequence[Account], record: int) -> None:
@@ -129,7 +133,7 @@ class Batch:
             last_record=self.last_record,
             posts=posts,
             # not pyarrow.compute: its first call imports pandas (0.2 s) in every worker process
-            has_deleted=any(map(_is_deleted, self.posts)),
+            has_deleted=any(row[_DELETED] for row in self.posts),
             accounts=accounts,
             edges=edges_table(self.edges, self.edge_seqs, self.edge_records) if self.edges else None,
             quarantine=quarantine,
@@ -188,7 +192,7 @@ def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
     return table.set_column(index, "record", pa.array(numbers, pa.int32()))
 
 
-_is_deleted = attrgetter("deleted")
+_DELETED = field_names(Post).index("deleted")
 _account_values = attrgetter(*Account.__slots__)  # all fields at once, much cheaper than ==
 
 

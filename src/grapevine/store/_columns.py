@@ -1,9 +1,10 @@
 """Turn batches of canonical records into Arrow tables that DuckDB inserts in one statement.
 
-This runs once per row of every import, so it is written for speed: one C-level pass per field
-(``map`` with an ``attrgetter``) turns the records into columns, each column is converted with an
-explicit Arrow type. The provenance values that are the same for a whole batch (source, file)
-are left out: the store repeats them with Arrow when it writes.
+This runs once per row of every import, so it is written for speed: posts come as rows (tuples),
+which ``zip`` turns into columns in C; other records take one C-level pass per field (``map``
+with an ``attrgetter``). Each column is converted with an explicit Arrow type. The provenance
+values that are the same for a whole batch (source, file) are left out: the store repeats them
+with Arrow when it writes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from grapevine.models import Account, Edge, Post
+from grapevine.models import Account, Edge, Post, PostRow, field_names
 
 __all__ = ["accounts_table", "edges_table", "posts_table", "record_column", "repeated"]
 
@@ -75,7 +76,7 @@ _EDGE_TYPES: dict[str, pa.DataType] = {
     "weight": _FLOAT,
     "created_at": _TS,
 }
-_POST_ROW = {name: attrgetter(name) for name in _POST_TYPES}
+assert tuple(_POST_TYPES) == field_names(Post), "posts_table reads rows in Post's field order"
 _ACCOUNT_ROW = {name: attrgetter(name) for name in _ACCOUNT_TYPES}
 _EDGE_ROW = {name: attrgetter(name) for name in _EDGE_TYPES}
 
@@ -128,8 +129,12 @@ def _clean_str(value: Any) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def posts_table(rows: Sequence[Post], records: Sequence[int]) -> pa.Table:
-    cols = _columns(rows, _POST_ROW, _POST_TYPES)
+def posts_table(rows: Sequence[PostRow], records: Sequence[int]) -> pa.Table:
+    """Posts given as rows (tuples in :class:`Post`'s field order), turned into columns in C."""
+    columns = zip(*rows, strict=True) if rows else [()] * len(_POST_TYPES)
+    cols = {
+        name: _array(values, typ) for (name, typ), values in zip(_POST_TYPES.items(), columns, strict=True)
+    }
     cols["record"] = record_column(records)
     return pa.table(cols)
 
