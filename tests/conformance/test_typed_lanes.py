@@ -18,12 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grapevine.ingest._parallel import map_chunk
 from grapevine.models import Mapped
 from grapevine.plugins import default_registry
 from grapevine.simulate import simulate_world
 from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
 from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page
 from grapevine.sources.base import RawRecord, Source
+from grapevine.sources.mastodon import MastodonSource
 from grapevine.store import Batch
 
 LANES: dict[str, tuple[Any, type, Any]] = {
@@ -319,3 +321,74 @@ def test_counts_at_the_edges_of_64_bits_map_the_same_in_both_lanes(twitter: Sour
         "includes": {"users": [{"id": "9", "username": "a", "public_metrics": {"followers_count": value}}]},
     }
     assert_same_in_both_lanes(twitter, json.dumps(page).encode())
+
+
+# --- whole chunks: the line fast lane of the parallel path --------------------------------------
+
+
+class _WithoutLineLane(MastodonSource):
+    """Mastodon, every line read by ``read`` and mapped by ``map_into`` (no ``map_line_into``)."""
+
+    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
+        return False
+
+
+def _chunk_outcome(source: Source, data: bytes) -> tuple[Any, ...]:
+    result = map_chunk(source, data, "lines.jsonl", "key")
+    tables = result.tables
+    return (
+        result.read,
+        result.lines,
+        result.first_problem,
+        tables.last_record,
+        tables.has_deleted,
+        tables.duplicates_in_batch,
+        *(
+            None if t is None else t.to_pylist()
+            for t in (tables.posts, tables.accounts, tables.edges, tables.quarantine)
+        ),
+    )
+
+
+def assert_chunk_maps_the_same(data: bytes) -> None:
+    assert _chunk_outcome(MastodonSource(), data) == _chunk_outcome(_WithoutLineLane(), data), data[:300]
+
+
+@pytest.mark.slow
+def test_chunks_map_the_same_with_and_without_the_line_lane(
+    real_statuses: list[dict[str, Any]], simulated_lines: list[bytes]
+) -> None:
+    """Mixed chunks: typed lines, real statuses, lines the lane declines, bad and blank lines, a
+    reblogged original repeated (first copy kept) and an author seen twice (later sighting kept)."""
+    real = [orjson.dumps(status) for status in real_statuses[::5][:60]]
+    odd = [
+        b"",
+        b"   ",
+        b"{oops",
+        b"[1, 2]",
+        b'{"id": "5"}',
+        b"\xef\xbb\xbf" + simulated_lines[0],
+        b"\xff\xfe",
+    ]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(
+        picks=st.lists(
+            st.one_of(st.sampled_from(simulated_lines[:300]), st.sampled_from(real), st.sampled_from(odd)),
+            max_size=40,
+        ),
+        trailing_newline=st.booleans(),
+    )
+    def check(picks: list[bytes], trailing_newline: bool) -> None:
+        assert_chunk_maps_the_same(b"\n".join(picks) + (b"\n" if trailing_newline else b""))
+
+    check()
+
+
+def test_a_simulated_file_maps_the_same_with_and_without_the_line_lane(world: Path) -> None:
+    for path in sorted((world / "mastodon").glob("*.jsonl")):
+        data = path.read_bytes()
+        assert_chunk_maps_the_same(data)
+        lines = data.splitlines(keepends=True)
+        assert_chunk_maps_the_same(b"\n\n" + b"".join(lines[5:200]))  # blank lines first
+        assert_chunk_maps_the_same(b"{broken\n" + b"".join(lines[5:200]))  # a bad line first

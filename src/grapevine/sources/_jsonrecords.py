@@ -30,7 +30,7 @@ from grapevine.sources.base import (
     json_lines_after_a_bad_line,
 )
 
-__all__ = ["TypedDecoder", "iter_json_records", "parse_line"]
+__all__ = ["TypedDecoder", "iter_json_records", "json_line_record", "parse_line"]
 
 _BOM = b"\xef\xbb\xbf"
 _RAW_LIMIT = 10_000  # bytes of an unreadable record kept for the quarantine
@@ -69,6 +69,19 @@ def _json_lines(
             yield BadRecord(number, _invalid_json(exc), stripped[:_RAW_LIMIT])
             continue
         yield RawRecord(number, payload, stripped)
+
+
+def json_line_record(line: bytes, number: int) -> RawRecord | BadRecord | None:
+    """One line of JSON Lines as ``_json_lines`` reads it (None for a blank line), for a reader
+    that takes most lines another way (see ``Source.map_line_into``)."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    try:
+        payload = orjson.loads(stripped)
+    except orjson.JSONDecodeError as exc:
+        return BadRecord(number, _invalid_json(exc), stripped[:_RAW_LIMIT])
+    return RawRecord(number, payload, stripped)
 
 
 def _invalid_json(exc: orjson.JSONDecodeError) -> str:

@@ -186,6 +186,14 @@ class Source:
         """
         batch.add_mapped(self.map(record), record.number)
 
+    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
+        """A fast lane for the lines of a JSON Lines file (line ``number``, its newline kept):
+        map the line straight into ``batch`` and return True, or add nothing and return False
+        to leave it to ``read`` and ``map_into``. Only for sources whose ``read`` is JSON Lines
+        (``iter_json_records``); the default takes no line.
+        """
+        return False
+
     def load_raw(self, raw: bytes, context: dict[str, Any] | None) -> Any:
         """Rebuild ``RawRecord.payload`` from the archived bytes and context, to re-run ``map``.
 
