@@ -14,6 +14,7 @@ quarantined as in the serial path.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import io
 import os
@@ -273,7 +274,28 @@ def _start_worker(parent: int) -> None:
             pa.array([0])
         finally:
             sys.meta_path.remove(_NoPandas)
+    _keep_freed_memory()
     _exit_with_parent(parent)
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep big freed blocks for reuse (in a worker process only).
+
+    By default it hands each big block back to the system when freed, so every chunk's buffers
+    (the chunk read, numpy temporaries, Arrow columns) came back as fresh pages: 2,200 page
+    faults per chunk, about 0.8 us of system time per line, a tenth of a worker's CPU. With a
+    fixed mmap threshold and a high trim threshold they are reused (300 faults per chunk); the
+    worker's memory stays at its peak, which it reached anyway.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    mallopt(m_mmap_threshold, 32 << 20)  # its largest allowed value
+    mallopt(m_trim_threshold, 256 << 20)
 
 
 def _exit_with_parent(parent: int) -> None:
