@@ -268,3 +268,37 @@ def test_auto_scoring_after_a_bulk_import_does_not_start_an_accurate_backfill(
         assert "-fast-" in scoring.score_posts(ws.store, "sentiment")["model"]  # 40 > 30: bulk
         backfill = scoring.score_posts(ws.store, "sentiment")
         assert "-accurate-" in backfill["model"] and backfill["posts"] == 40
+
+
+def test_a_source_whose_fast_lane_builds_a_short_row_fails_that_record_only(
+    tmp_path: Path, registry: Registry
+) -> None:
+    """``map_into`` may add posts as rows; a row of the wrong width is that source's bug, and
+    quarantines its record rather than the whole batch (whose columns it would break)."""
+    from grapevine.store import Batch
+
+    class ShortRows(Source):
+        name = "short-rows"
+        platform = "test"
+        numbering = "line"
+
+        def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
+            return iter_json_lines(stream)
+
+        def map(self, record: RawRecord) -> Mapped:
+            return Mapped([Post("test", str(record.payload["id"]))])
+
+        def map_into(self, record: RawRecord, batch: Batch) -> None:
+            if record.payload["id"] == 2:
+                batch.add_post_rows([("test", "2")], record.number)
+            else:
+                super().map_into(record, batch)
+
+    registry.register_source(ShortRows())
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(f'{{"id": {i}}}\n' for i in (1, 2, 3)))
+    with open_workspace(tmp_path / "ws", registry=registry) as ws:
+        (summary,) = ws.ingest([data], source="short-rows", enrich=False)
+        assert (summary.new, summary.quarantined) == (2, 1)
+        (reason,) = ws.store.run("SELECT reason FROM quarantine")
+        assert "a post row has 2 fields" in reason[0]

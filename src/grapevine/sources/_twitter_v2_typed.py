@@ -16,14 +16,14 @@ from typing import Any
 
 import msgspec
 
-from grapevine.models import Account, Mapped, Post
+from grapevine.models import Account, Mapped, Post, PostRow, field_names
 from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
-from grapevine.sources._twitter_v1 import PLATFORM, Builder, count, profile_url, status_url, unescape
-from grapevine.sources._twitter_v2 import REFERENCE_FIELDS, complete_retweets, is_cut_retweet, user_created
+from grapevine.sources._twitter_v1 import PLATFORM, count, profile_url, status_url, unescape
+from grapevine.sources._twitter_v2 import REFERENCE_FIELDS, user_created
 from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
 from grapevine.sources.base import MappingError
 
-__all__ = ["TypedPage", "decode_page", "map_typed_page"]
+__all__ = ["TypedPage", "decode_page", "map_typed_page", "map_typed_page_rows"]
 
 _UNSET: Any = msgspec.UNSET
 
@@ -222,7 +222,7 @@ def _tweet_links(urls: list[_Url] | None) -> list[str]:
     return out
 
 
-def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str]) -> Post:
+def _post_row(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str]) -> PostRow:
     tweet_id = tweet.id
     author_id = tweet.author_id
     handle = handles.get(author_id) if author_id else None
@@ -255,7 +255,7 @@ def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str])
         retweets = metrics.retweet_count
         replies = metrics.reply_count
         quotes = metrics.quote_count
-    return Post(
+    return (  # Post's fields, in order
         PLATFORM,
         tweet_id,
         author_id,
@@ -277,10 +277,17 @@ def _post(tweet: _Tweet, handles: dict[str, str | None], newest: dict[str, str])
         quotes,
         None,
         status_url(handle, tweet_id),
+        None,  # community
+        False,  # deleted
     )
 
 
-def _map(page: TypedPage) -> Mapped:
+_TEXT = field_names(Post).index("text")
+_REPOST_OF = field_names(Post).index("repost_of_id")
+_AUTHOR_HANDLE = field_names(Post).index("author_handle")
+
+
+def _map(page: TypedPage) -> tuple[list[PostRow], list[Account]]:
     data = page.data
     tweets: list[_Tweet] = list(data) if isinstance(data, list) else []
     includes = page.includes
@@ -292,26 +299,41 @@ def _map(page: TypedPage) -> Mapped:
         handles.setdefault(user_id, username)
     if not all(tweet.id for tweet in tweets):
         raise Decline  # the general mapper names the tweet without an id
-    out = Builder()
     newest = _newest_versions(tweets)
-    reposts = []
+    rows: dict[str, PostRow] = {}  # the first of each id, as the general mapper keeps
+    cut_retweets = []
     for tweet in tweets:
-        if tweet.id in newest or out.has_post(tweet.id):
+        if tweet.id in newest or tweet.id in rows:
             continue
-        post = _post(tweet, handles, newest)
-        out.add_post(post)
-        if is_cut_retweet(post):
-            reposts.append(post)
-    if reposts:
-        complete_retweets(reposts, out.posts)
+        row = rows[tweet.id] = _post_row(tweet, handles, newest)
+        repost_of_id, text = row[_REPOST_OF], row[_TEXT]
+        if repost_of_id and (not text or text.endswith("\u2026")):  # _twitter_v2.is_cut_retweet
+            cut_retweets.append(tweet.id)
+    for tweet_id in cut_retweets:  # _twitter_v2.complete_retweets, on rows
+        row = rows[tweet_id]
+        original = rows.get(row[_REPOST_OF])
+        if original is not None and original[_TEXT] and original[_AUTHOR_HANDLE]:
+            text = f"RT @{original[_AUTHOR_HANDLE]}: {original[_TEXT]}"
+            rows[tweet_id] = (*row[:_TEXT], text, *row[_TEXT + 1 :])
+    accounts: dict[str, Account] = {}
     for _, _, account in users:
-        out.add_account(account)
-    return out.mapped()
+        accounts.setdefault(account.id, account)
+    return list(rows.values()), list(accounts.values())
 
 
-def map_typed_page(page: TypedPage) -> Mapped | None:
-    """What the general mapper maps this page to, or None to leave it to the general mapper."""
+def map_typed_page_rows(page: TypedPage) -> tuple[list[PostRow], list[Account]] | None:
+    """What the general mapper maps this page to, posts as rows, or None to leave it to the
+    general mapper."""
     try:
         return _map(page)
     except (Decline, MappingError):
         return None
+
+
+def map_typed_page(page: TypedPage) -> Mapped | None:
+    """What the general mapper maps this page to, or None to leave it to the general mapper."""
+    mapped = map_typed_page_rows(page)
+    if mapped is None:
+        return None
+    rows, accounts = mapped
+    return Mapped([Post(*row) for row in rows], accounts)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -53,8 +53,11 @@ from grapevine.sources._twitter_v2 import (
     map_v2_page,
     map_v2_user,
 )
-from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page
+from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page, map_typed_page_rows
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
+
+if TYPE_CHECKING:
+    from grapevine.store import Batch
 
 __all__ = [
     "RumourEvalSource",
@@ -334,6 +337,17 @@ class TwitterV2Source(Source):
     def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
         return iter_json_records(stream, decode_page)
 
+    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
+        page = decode_page(line)  # the fast lane (see _twitter_v2_typed), posts as rows
+        if page is None:
+            return False
+        return _add_typed_page(page, number, batch)
+
+    def map_into(self, record: RawRecord, batch: Batch) -> None:
+        payload = record.payload
+        if type(payload) is not TypedPage or not _add_typed_page(payload, record.number, batch):
+            batch.add_mapped(self.map(record), record.number)
+
     def map(self, record: RawRecord) -> Mapped:
         payload = record.payload
         if type(payload) is TypedPage:  # the fast lane (see _twitter_v2_typed)
@@ -345,6 +359,15 @@ class TwitterV2Source(Source):
             return map_v2_record(payload)
         except _SHAPE_ERRORS as exc:
             raise _shape_error(exc) from exc
+
+
+def _add_typed_page(page: TypedPage, number: int, batch: Batch) -> bool:
+    mapped = map_typed_page_rows(page)
+    if mapped is None:
+        return False
+    batch.add_post_rows(mapped[0], number)
+    batch.add_accounts(mapped[1], number)
+    return True
 
 
 class RumourEvalSource(Source):

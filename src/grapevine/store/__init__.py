@@ -66,6 +66,8 @@ class Batch:
         """Add posts given as rows (see :data:`grapevine.models.PostRow`); a repeat is counted."""
         keys = self._post_keys
         for row in rows:
+            if len(row) != _POST_WIDTH:  # a source's bug: fail its record, not the whole batch
+                raise ValueError(f"a post row has {len(row)} fields; Post has {_POST_WIDTH}")
             key = row[:2]  # (platform, id)
             if key in keys:
                 self.duplicates_in_batch += 1
@@ -193,6 +195,7 @@ def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
 
 
 _DELETED = field_names(Post).index("deleted")
+_POST_WIDTH = len(field_names(Post))
 _account_values = attrgetter(*Account.__slots__)  # all fields at once, much cheaper than ==
 
 
