@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grapevine.sources import _html
-from grapevine.sources._html import _html_to_text_python, html_to_text
+from grapevine.sources._html import _html_to_text_python, html_to_text, mastodon_content, mastodon_html_links
 from grapevine.sources.feeds import FeedSource
 from grapevine.sources.mastodon import MastodonSource
 
@@ -42,6 +42,12 @@ PIECES = [
     "<a href=\"u\" class=\"u-url mention\">", "<a title=\"a>b\">", "<a title='a>b'>", "<b>", "</b>",
     "<!-- c -->", "<!DOCTYPE html>", "<?xml?>", "<script>", "</script>", "<style>", "<Script>",
     "<\u017fcript>",
+    # anchors: links, mentions and hashtags, as mastodon_html_links tells them apart
+    '<a href="https://a.example/x">', "<a href='https://b.example/y' rel=\"me\">", '<A HREF = "https://c.example">',
+    '<a href="https://m.example/@u" class="u-url mention">', '<a class="mention hashtag" href="https://m.example/tags/t">',
+    '<a\thref="t">', '<a href="">', '<a href="u&amp;v">', '<a href="u&eacute;">', '<a xhref="z">',
+    '<a data-href="q" href="r">', '<a href="unclosed>', 'class="u-url mention"', 'class="mention hashtag"',
+    'mention"', '"mention ', "<a ",
     # stray markup characters
     "<", ">", "</", "< p>", "<3", "<a", "\"", "'", "\">", "'>", "=",
     # entities: the five handled, and others the reference decodes
@@ -59,9 +65,14 @@ markup_noise = st.text(alphabet="<>/&;#pbrPa= \t\n\"'x", max_size=40)
 
 
 def assert_agrees(markup: str) -> str | None:
+    """Both C functions give what the reference gives, or decline; returns the C text."""
     fast = c_html_to_text(markup)
     if fast is not None:
         assert fast == _html_to_text_python(markup), markup
+    both = _html._c_mastodon_content(markup)  # type: ignore[misc]
+    if both is not None:
+        assert both == (_html_to_text_python(markup), mastodon_html_links(markup)), markup
+        assert fast is not None
     return fast
 
 
@@ -201,3 +212,28 @@ def test_simulated_statuses_are_all_handled(tmp_path: Path) -> None:
     ]
     assert contents
     assert all(assert_agrees(markup) is not None for markup in contents)
+
+
+@pytest.mark.parametrize(
+    ("markup", "links"),
+    [
+        (
+            '<p>see <a href="https://a.example/x?b=1&amp;c=2" rel="nofollow">this</a></p>',
+            ["https://a.example/x?b=1&c=2"],
+        ),
+        (
+            '<p><a href="https://m.example/@u" class="u-url mention">@u</a> '
+            '<a href="https://m.example/tags/t" class="mention hashtag">#t</a></p>',
+            [],
+        ),
+        (
+            "<p><a href='https://b.example'>b</a> <a href='https://b.example'>again</a></p>",
+            ["https://b.example"],
+        ),
+        ("<p>no anchors</p>", []),
+    ],
+)
+def test_mastodon_content_takes_text_and_links_in_one_call(markup: str, links: list[str]) -> None:
+    both = _html._c_mastodon_content(markup)  # type: ignore[misc]
+    assert both is not None and both[1] == links == mastodon_html_links(markup)
+    assert mastodon_content(markup) == (_html_to_text_python(markup), links)

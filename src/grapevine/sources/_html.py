@@ -21,12 +21,21 @@ import re
 from collections.abc import Callable
 
 _c_html_to_text: Callable[[str], str | None] | None
+_c_mastodon_content: Callable[[str], tuple[str, list[str]] | None] | None
 try:  # the C fast path (_htmltext.c), built by `pip install` when a C compiler is there
     from grapevine.sources._htmltext import html_to_text as _c_html_to_text
+    from grapevine.sources._htmltext import mastodon_content as _c_mastodon_content
 except ImportError:  # pragma: no cover - installed without a C compiler: the reference alone
-    _c_html_to_text = None
+    _c_html_to_text = _c_mastodon_content = None
 
-__all__ = ["html_links", "html_to_text", "mastodon_html_links", "mastodon_html_to_text", "strip_quote_inline"]
+__all__ = [
+    "html_links",
+    "html_to_text",
+    "mastodon_content",
+    "mastodon_html_links",
+    "mastodon_html_to_text",
+    "strip_quote_inline",
+]
 
 _BLOCKS = frozenset({"p", "br", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
 _UNUSUAL_MARKUP = re.compile(r"<(?:!|\?|script|style)", re.IGNORECASE)
@@ -149,6 +158,15 @@ def _html_to_text_python(markup: str) -> str:
 
 
 mastodon_html_to_text = html_to_text
+
+
+def mastodon_content(markup: str) -> tuple[str, list[str]]:
+    """``(mastodon_html_to_text(markup), mastodon_html_links(markup))``, in one C call when it can."""
+    if _c_mastodon_content is not None:
+        both = _c_mastodon_content(markup)
+        if both is not None:
+            return both
+    return _html_to_text_python(markup), mastodon_html_links(markup)
 
 
 def mastodon_html_links(markup: str | None) -> list[str]:

@@ -55,24 +55,40 @@ static int matches_word(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t i, const char
     return 1;
 }
 
-/* Length of the block tag name at t[i:] ("p", "br", ... as _BLOCK_START's alternation, followed
- * by a regex word boundary), or 0. */
-static Py_ssize_t block_name(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t i) {
-    static const char *names[] = {"p", "br", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr", NULL};
-    for (const char **name = names; *name; name++) {
-        Py_ssize_t len = (Py_ssize_t)strlen(*name);
-        if (matches_word(t, n, i, *name)) {
-            Py_ssize_t after = i + len;
-            if (after < n) {
-                Py_UCS4 c = t[after];
-                if (c == '_' || Py_UNICODE_ISALNUM(c)) {
-                    continue; /* no word boundary: "<pre>" is not "<p" */
-                }
-            }
-            return len;
-        }
+/* Whether the name at t[i:] ends there: a regex word boundary after it. */
+static int name_ends(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t after) {
+    if (after >= n) {
+        return 1;
     }
-    return 0;
+    Py_UCS4 c = t[after];
+    return !(c == '_' || Py_UNICODE_ISALNUM(c)); /* "<pre>" is not "<p" */
+}
+
+/* Length of the block tag name at t[i:] (as _BLOCK_START's alternation, followed by a regex
+ * word boundary), or 0. */
+static Py_ssize_t block_name(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t i) {
+    if (i >= n) {
+        return 0;
+    }
+    switch (ascii_lower(t[i])) {
+    case 'p':
+        return name_ends(t, n, i + 1) ? 1 : 0;
+    case 'b':
+        if (matches_word(t, n, i, "br") && name_ends(t, n, i + 2)) {
+            return 2;
+        }
+        return matches_word(t, n, i, "blockquote") && name_ends(t, n, i + 10) ? 10 : 0;
+    case 'd':
+        return matches_word(t, n, i, "div") && name_ends(t, n, i + 3) ? 3 : 0;
+    case 'l':
+        return matches_word(t, n, i, "li") && name_ends(t, n, i + 2) ? 2 : 0;
+    case 'h':
+        return i + 1 < n && t[i + 1] >= '1' && t[i + 1] <= '4' && name_ends(t, n, i + 2) ? 2 : 0;
+    case 't':
+        return matches_word(t, n, i, "tr") && name_ends(t, n, i + 2) ? 2 : 0;
+    default:
+        return 0;
+    }
 }
 
 /* Index of the first '>' at or after `from`, memoized in *next (positions only grow). */
@@ -215,7 +231,10 @@ static int has_unusual_markup(const Py_UCS4 *t, Py_ssize_t n) { /* _UNUSUAL_MARK
             continue;
         }
         Py_UCS4 c = t[i + 1];
-        if (c == '!' || c == '?' || matches_word(t, n, i + 1, "script") || matches_word(t, n, i + 1, "style")) {
+        if (c == '!' || c == '?') {
+            return 1;
+        }
+        if ((c == 's' || c == 'S') && (matches_word(t, n, i + 1, "script") || matches_word(t, n, i + 1, "style"))) {
             return 1;
         }
     }
@@ -288,33 +307,206 @@ static int convert(const Py_UCS4 *s, Py_ssize_t n, Text *out, Text *scratch) {
     return 1;
 }
 
+/* Non-overlapping occurrences of the ASCII `word` in t, as str.count counts them. */
+static Py_ssize_t count_word(const Py_UCS4 *t, Py_ssize_t n, const char *word) {
+    Py_ssize_t len = (Py_ssize_t)strlen(word), found = 0, i = 0;
+    while (i + len <= n) {
+        Py_ssize_t k = 0;
+        while (k < len && t[i + k] == (Py_UCS4)word[k]) {
+            k++;
+        }
+        if (k == len) {
+            found++;
+            i += len;
+        } else {
+            i++;
+        }
+    }
+    return found;
+}
+
+static int contains_word(const Py_UCS4 *t, Py_ssize_t n, const char *word) {
+    Py_ssize_t len = (Py_ssize_t)strlen(word);
+    for (Py_ssize_t i = 0; i + len <= n; i++) {
+        Py_ssize_t k = 0;
+        while (k < len && t[i + k] == (Py_UCS4)word[k]) {
+            k++;
+        }
+        if (k == len) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_word_char(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+
+/* _HREF.search(attributes): the quoted value of the first href, as [*start, *end); 0 if none. */
+static int find_href(const Py_UCS4 *a, Py_ssize_t n, Py_ssize_t *start, Py_ssize_t *end) {
+    for (Py_ssize_t p = 0; p + 4 <= n; p++) {
+        if ((p > 0 && is_word_char(a[p - 1])) || !matches_word(a, n, p, "href")) {
+            continue;
+        }
+        Py_ssize_t q = p + 4;
+        while (q < n && is_ascii_space(a[q])) {
+            q++;
+        }
+        if (q >= n || a[q] != '=') {
+            continue;
+        }
+        q++;
+        while (q < n && is_ascii_space(a[q])) {
+            q++;
+        }
+        if (q >= n || (a[q] != '"' && a[q] != '\'')) {
+            continue;
+        }
+        Py_ssize_t close = q + 1;
+        while (close < n && a[close] != a[q]) {
+            close++;
+        }
+        if (close >= n) {
+            continue;
+        }
+        *start = q + 1;
+        *end = close;
+        return 1;
+    }
+    return 0;
+}
+
+/* _html.mastodon_html_links: the href targets of the anchors that are not mentions or hashtags,
+ * in order, without repeats. Returns a new list, Py_None (a target holds an entity this file
+ * does not decode: the caller declines), or NULL on error. `scratch` holds n characters. */
+static PyObject *mastodon_links(const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch) {
+    PyObject *links = PyList_New(0);
+    if (links == NULL || !contains_word(s, n, "<a")) {
+        return links;
+    }
+    Py_ssize_t anchors = count_word(s, n, "<a ");
+    if (anchors && anchors == count_word(s, n, "class=\"u-url mention\"") + count_word(s, n, "class=\"mention hashtag\"")) {
+        return links; /* the usual case: every anchor is a mention or a hashtag */
+    }
+    Py_ssize_t gt = -1;
+    Py_ssize_t i = 0;
+    while (i + 2 < n) { /* _ANCHOR.findall: <a\s([^>]*)> */
+        if (!(s[i] == '<' && (s[i + 1] == 'a' || s[i + 1] == 'A') && is_ascii_space(s[i + 2]))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t end = next_gt(s, n, i + 3, &gt);
+        if (end >= n) {
+            break; /* no ">" after it, nor after any later one */
+        }
+        const Py_UCS4 *attributes = s + i + 3;
+        Py_ssize_t length = end - (i + 3), start, stop;
+        i = end + 1;
+        if (contains_word(attributes, length, "mention\"") || contains_word(attributes, length, "\"mention ")) {
+            continue; /* class="u-url mention" (a mention) or class="mention hashtag" */
+        }
+        if (!find_href(attributes, length, &start, &stop) || stop == start) {
+            continue;
+        }
+        Text target = {scratch, stop - start};
+        memcpy(scratch, attributes + start, (stop - start) * sizeof(Py_UCS4));
+        if (!unescape(&target)) {
+            Py_DECREF(links);
+            return Py_NewRef(Py_None);
+        }
+        PyObject *link = as_str(&target);
+        if (link == NULL) {
+            Py_DECREF(links);
+            return NULL;
+        }
+        int seen = PySequence_Contains(links, link);
+        if (seen < 0 || (!seen && PyList_Append(links, link) < 0)) {
+            Py_DECREF(link);
+            Py_DECREF(links);
+            return NULL;
+        }
+        Py_DECREF(link);
+    }
+    return links;
+}
+
+/* The markup as UCS4 in `buffer` (3n+3 characters: the markup, then room for two texts). */
+static Py_UCS4 *as_ucs4(PyObject *markup, Py_ssize_t n, Py_UCS4 *stack, Py_ssize_t stack_size) {
+    Py_UCS4 *buffer = 3 * n + 3 <= stack_size ? stack : PyMem_Malloc((3 * n + 3) * sizeof(Py_UCS4));
+    if (buffer == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (PyUnicode_AsUCS4(markup, buffer, n + 1, 0) == NULL) {
+        if (buffer != stack) {
+            PyMem_Free(buffer);
+        }
+        return NULL;
+    }
+    return buffer;
+}
+
+#define STACK_CHARS 3072
+
+/* mastodon_content(markup) -> (text, links) | None: html_to_text and mastodon_html_links of
+ * the same content in one call, or None when either would need the Python reference. */
+static PyObject *mastodon_content(PyObject *module, PyObject *markup) {
+    if (!PyUnicode_Check(markup)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(markup);
+    Py_UCS4 stack[STACK_CHARS];
+    Py_UCS4 *buffer = as_ucs4(markup, n, stack, STACK_CHARS);
+    if (buffer == NULL) {
+        return NULL;
+    }
+    Text out = {buffer + n + 1, 0};
+    Text scratch = {buffer + 2 * n + 2, 0};
+    PyObject *result = NULL;
+    if (!convert(buffer, n, &out, &scratch)) {
+        result = Py_NewRef(Py_None);
+    } else {
+        PyObject *text = as_str(&out);
+        PyObject *links = text == NULL ? NULL : mastodon_links(buffer, n, scratch.chars);
+        if (links == Py_None) {
+            result = links;
+            Py_DECREF(text);
+        } else if (links != NULL) {
+            result = PyTuple_Pack(2, text, links);
+            Py_DECREF(text);
+            Py_DECREF(links);
+        } else {
+            Py_XDECREF(text);
+        }
+    }
+    if (buffer != stack) {
+        PyMem_Free(buffer);
+    }
+    return result;
+}
+
 static PyObject *html_to_text(PyObject *module, PyObject *markup) {
     if (!PyUnicode_Check(markup)) {
         Py_RETURN_NONE;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(markup);
-    Py_UCS4 *buffer = PyMem_Malloc((3 * n + 3) * sizeof(Py_UCS4));
+    Py_UCS4 stack[STACK_CHARS];
+    Py_UCS4 *buffer = as_ucs4(markup, n, stack, STACK_CHARS);
     if (buffer == NULL) {
-        return PyErr_NoMemory();
-    }
-    Py_UCS4 *s = buffer;
-    if (PyUnicode_AsUCS4(markup, s, n + 1, 0) == NULL) {
-        PyMem_Free(buffer);
         return NULL;
     }
     Text out = {buffer + n + 1, 0};
     Text scratch = {buffer + 2 * n + 2, 0};
-    PyObject *result;
-    if (convert(s, n, &out, &scratch)) {
-        result = as_str(&out);
-    } else {
-        result = Py_NewRef(Py_None);
+    PyObject *result = convert(buffer, n, &out, &scratch) ? as_str(&out) : Py_NewRef(Py_None);
+    if (buffer != stack) {
+        PyMem_Free(buffer);
     }
-    PyMem_Free(buffer);
     return result;
 }
 
 static PyMethodDef methods[] = {
+    {"mastodon_content", mastodon_content, METH_O,
+     "mastodon_content(markup, /)\n--\n\n(html_to_text(markup), mastodon_html_links(markup)) as _html's Python\n"
+     "reference gives them, or None when this fast path does not handle the fragment."},
     {"html_to_text", html_to_text, METH_O,
      "html_to_text(markup, /)\n--\n\nThe plain text of an HTML fragment, as _html._html_to_text_python gives it,\n"
      "or None when this fast path does not handle the fragment."},

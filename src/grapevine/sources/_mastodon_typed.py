@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from grapevine.models import Account, Mapped, Post, PostRow
-from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
+from grapevine.sources._html import mastodon_content, strip_quote_inline
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
@@ -153,8 +153,7 @@ def _map(status: TypedStatus, rows: list[PostRow], authors: list[Account], neste
         assert isinstance(content, str)
         if "quote-inline" in content:
             content = strip_quote_inline(content)
-        text = mastodon_html_to_text(content)
-        links = mastodon_html_links(content)
+        text, links = mastodon_content(content)
         spoiler = status.spoiler_text
         if spoiler:
             text = f"{spoiler}\n{text}" if text else spoiler
