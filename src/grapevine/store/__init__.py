@@ -332,10 +332,10 @@ class Store:
         if row_groups and len({(p.source, p.path, p.file_key) for p in parts}) > 1:
             raise ValueError("write_tables: row_groups needs the parts of one file")
         unwritten = _concat([p.posts for p in parts]) if row_groups else None
-        posts = _concat([_with_file(p.posts, p) for p in parts])
-        accounts = _concat([_with_file(p.accounts, p) for p in parts])
-        edges = _concat([_with_file(p.edges, p) for p in parts])
-        quarantine = _concat([_with_file(p.quarantine, p, quarantine=True) for p in parts])
+        posts = _with_files([p.posts for p in parts], parts)
+        accounts = _with_files([p.accounts for p in parts], parts)
+        edges = _with_files([p.edges for p in parts], parts)
+        quarantine = _with_files([p.quarantine for p in parts], parts, quarantine=True)
         con = self.con
         with self.transaction():
             if posts is not None:
@@ -483,6 +483,16 @@ def _with_file(table: pa.Table | None, part: BatchTables, quarantine: bool = Fal
     for name, value in zip(names, (part.source, part.path, part.file_key), strict=True):
         table = table.append_column(name, repeated(value, rows))
     return table
+
+
+def _with_files(
+    tables: list[pa.Table | None], parts: list[BatchTables], quarantine: bool = False
+) -> pa.Table | None:
+    """The parts' tables in one, with their source and file columns (built once when the parts
+    are of one file, as in a parallel import: building them cost 0.1 ms per table)."""
+    if len({(p.source, p.path, p.file_key) for p in parts}) == 1:
+        return _with_file(_concat(tables), parts[0], quarantine)
+    return _concat([_with_file(t, p, quarantine) for t, p in zip(tables, parts, strict=True)])
 
 
 def _concat(tables: list[pa.Table | None]) -> pa.Table | None:
