@@ -33,7 +33,7 @@ import zstandard
 
 from grapevine.ingest._archive import ARCHIVE_LEVEL
 from grapevine.sources._jsonrecords import json_line_record
-from grapevine.sources.base import BadRecord, Source
+from grapevine.sources.base import BadRecord, RawRecord, Source
 from grapevine.store import Batch, BatchTables
 
 __all__ = [
@@ -193,18 +193,9 @@ def _map_records(source: Source, data: bytes, path: str, batch: Batch) -> tuple[
     first_problem = None
     for record in source.read(io.BytesIO(data), path):
         read += 1
-        number = record.number
-        batch.last_record = number
-        if isinstance(record, BadRecord):
-            first_problem = first_problem or (number, record.reason)
-            batch.add_quarantine(number, "line", record.reason, record.raw)
-            continue
-        try:
-            source.map_into(record, batch)
-        except Exception as exc:  # any mapping failure quarantines this record only
-            reason = mapping_failure(exc)
-            first_problem = first_problem or (number, reason)
-            batch.add_quarantine(number, "line", reason, record.raw)
+        batch.last_record = record.number
+        problem = _map_record(source, record, batch)
+        first_problem = first_problem or problem
     return read, first_problem
 
 
@@ -223,22 +214,28 @@ def _map_lines(
             last = number
             continue
         record = json_line_record(line, number)
-        if record is None:
-            continue  # a blank line
-        read += 1
-        last = number
-        if isinstance(record, BadRecord):
-            first_problem = first_problem or (number, record.reason)
-            batch.add_quarantine(number, "line", record.reason, record.raw)
-            continue
-        try:
-            source.map_into(record, batch)
-        except Exception as exc:  # any mapping failure quarantines this record only
-            reason = mapping_failure(exc)
-            first_problem = first_problem or (number, reason)
-            batch.add_quarantine(number, "line", reason, record.raw)
+        if record is not None:  # not a blank line
+            read += 1
+            last = number
+            problem = _map_record(source, record, batch)
+            first_problem = first_problem or problem
     batch.last_record = last
     return read, first_problem
+
+
+def _map_record(source: Source, record: RawRecord | BadRecord, batch: Batch) -> tuple[int, str] | None:
+    """Map a record into the batch, or quarantine it; returns its problem (line, reason), if any."""
+    number = record.number
+    if isinstance(record, BadRecord):
+        batch.add_quarantine(number, "line", record.reason, record.raw)
+        return number, record.reason
+    try:
+        source.map_into(record, batch)
+    except Exception as exc:  # any mapping failure quarantines this record only
+        reason = mapping_failure(exc)
+        batch.add_quarantine(number, "line", reason, record.raw)
+        return number, reason
+    return None
 
 
 def newlines(data: bytes) -> int:

@@ -447,9 +447,25 @@ static Py_UCS4 *as_ucs4(PyObject *markup, Py_ssize_t n, Py_UCS4 *stack, Py_ssize
 
 #define STACK_CHARS 3072
 
-/* mastodon_content(markup) -> (text, links) | None: html_to_text and mastodon_html_links of
- * the same content in one call, or None when either would need the Python reference. */
-static PyObject *mastodon_content(PyObject *module, PyObject *markup) {
+/* (text, links) for mastodon_content, from the converted text; None to decline, NULL on error. */
+static PyObject *text_and_links(const Text *out, const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch) {
+    PyObject *text = as_str(out);
+    if (text == NULL) {
+        return NULL;
+    }
+    PyObject *links = mastodon_links(s, n, scratch);
+    if (links == NULL || links == Py_None) {
+        Py_DECREF(text);
+        return links;
+    }
+    PyObject *both = PyTuple_Pack(2, text, links);
+    Py_DECREF(text);
+    Py_DECREF(links);
+    return both;
+}
+
+/* html_to_text(markup), or with `links` mastodon_content(markup): None to decline. */
+static PyObject *convert_markup(PyObject *markup, int links) {
     if (!PyUnicode_Check(markup)) {
         Py_RETURN_NONE;
     }
@@ -461,22 +477,13 @@ static PyObject *mastodon_content(PyObject *module, PyObject *markup) {
     }
     Text out = {buffer + n + 1, 0};
     Text scratch = {buffer + 2 * n + 2, 0};
-    PyObject *result = NULL;
+    PyObject *result;
     if (!convert(buffer, n, &out, &scratch)) {
         result = Py_NewRef(Py_None);
+    } else if (links) {
+        result = text_and_links(&out, buffer, n, scratch.chars);
     } else {
-        PyObject *text = as_str(&out);
-        PyObject *links = text == NULL ? NULL : mastodon_links(buffer, n, scratch.chars);
-        if (links == Py_None) {
-            result = links;
-            Py_DECREF(text);
-        } else if (links != NULL) {
-            result = PyTuple_Pack(2, text, links);
-            Py_DECREF(text);
-            Py_DECREF(links);
-        } else {
-            Py_XDECREF(text);
-        }
+        result = as_str(&out);
     }
     if (buffer != stack) {
         PyMem_Free(buffer);
@@ -484,24 +491,11 @@ static PyObject *mastodon_content(PyObject *module, PyObject *markup) {
     return result;
 }
 
-static PyObject *html_to_text(PyObject *module, PyObject *markup) {
-    if (!PyUnicode_Check(markup)) {
-        Py_RETURN_NONE;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(markup);
-    Py_UCS4 stack[STACK_CHARS];
-    Py_UCS4 *buffer = as_ucs4(markup, n, stack, STACK_CHARS);
-    if (buffer == NULL) {
-        return NULL;
-    }
-    Text out = {buffer + n + 1, 0};
-    Text scratch = {buffer + 2 * n + 2, 0};
-    PyObject *result = convert(buffer, n, &out, &scratch) ? as_str(&out) : Py_NewRef(Py_None);
-    if (buffer != stack) {
-        PyMem_Free(buffer);
-    }
-    return result;
-}
+static PyObject *html_to_text(PyObject *module, PyObject *markup) { return convert_markup(markup, 0); }
+
+/* mastodon_content(markup) -> (text, links) | None: html_to_text and mastodon_html_links of
+ * the same content in one call, or None when either would need the Python reference. */
+static PyObject *mastodon_content(PyObject *module, PyObject *markup) { return convert_markup(markup, 1); }
 
 static PyMethodDef methods[] = {
     {"mastodon_content", mastodon_content, METH_O,

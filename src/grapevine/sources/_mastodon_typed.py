@@ -24,7 +24,7 @@ from grapevine.sources._mastodon_values import bio_text as _bio
 from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
-from grapevine.sources._typed import Count, Decline, Int, RawMemo, decode_line
+from grapevine.sources._typed import Count, Decline, Int, RawMemo, Rows, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedStatus", "decode_status", "map_typed_status", "map_typed_status_rows"]
@@ -193,7 +193,7 @@ def _map(status: TypedStatus, rows: list[PostRow], authors: list[Account], neste
     return status.id
 
 
-def map_typed_status_rows(status: TypedStatus) -> tuple[list[PostRow], list[Account]] | None:
+def map_typed_status_rows(status: TypedStatus) -> Rows | None:
     """What the general mapper maps this status to, posts as rows, or None to leave it to the
     general mapper."""
     rows: list[PostRow] = []

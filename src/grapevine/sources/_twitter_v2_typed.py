@@ -20,7 +20,7 @@ from grapevine.models import Account, Mapped, Post, PostRow, field_names
 from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
 from grapevine.sources._twitter_v1 import PLATFORM, count, profile_url, status_url, unescape
 from grapevine.sources._twitter_v2 import REFERENCE_FIELDS, user_created
-from grapevine.sources._typed import Decline, Int, RawMemo, decode_line
+from grapevine.sources._typed import Decline, Int, RawMemo, Rows, decode_line
 from grapevine.sources.base import MappingError
 
 __all__ = ["TypedPage", "decode_page", "map_typed_page", "map_typed_page_rows"]
@@ -321,7 +321,7 @@ def _map(page: TypedPage) -> tuple[list[PostRow], list[Account]]:
     return list(rows.values()), list(accounts.values())
 
 
-def map_typed_page_rows(page: TypedPage) -> tuple[list[PostRow], list[Account]] | None:
+def map_typed_page_rows(page: TypedPage) -> Rows | None:
     """What the general mapper maps this page to, posts as rows, or None to leave it to the
     general mapper."""
     try:

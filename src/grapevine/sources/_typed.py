@@ -9,11 +9,16 @@ lane. Both lanes must agree on every line, so the decoding here refuses what the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-__all__ = ["Count", "Decline", "Int", "RawMemo", "decode_line"]
+from grapevine.models import Account, PostRow
+
+if TYPE_CHECKING:
+    from grapevine.store import Batch
+
+__all__ = ["Count", "Decline", "Int", "RawMemo", "Rows", "add_rows", "decode_line"]
 
 T = TypeVar("T")
 
@@ -76,3 +81,16 @@ class RawMemo(Generic[T]):
             self._seen.clear()
         self._seen[key] = (raw.copy(), value)  # a copy: the Raw would keep its whole line alive
         return value
+
+
+#: What a fast lane maps a line to: its posts as rows, and their authors.
+Rows = tuple[list[PostRow], list[Account]]
+
+
+def add_rows(mapped: Rows | None, number: int, batch: Batch) -> bool:
+    """Add what a fast lane mapped line ``number`` to; False (nothing added) when it declined."""
+    if mapped is None:
+        return False
+    batch.add_post_rows(mapped[0], number)
+    batch.add_accounts(mapped[1], number)
+    return True

@@ -53,6 +53,7 @@ from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
+from grapevine.sources._typed import add_rows
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
 
 if TYPE_CHECKING:
@@ -369,23 +370,14 @@ class MastodonSource(Source):
 
     def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
         status = decode_status(line)  # the fast lane (see _mastodon_typed), posts as rows
-        if status is None:
-            return False
-        mapped = map_typed_status_rows(status)
-        if mapped is None:
-            return False
-        batch.add_post_rows(mapped[0], number)
-        batch.add_accounts(mapped[1], number)
-        return True
+        return status is not None and add_rows(map_typed_status_rows(status), number, batch)
 
     def map_into(self, record: RawRecord, batch: Batch) -> None:
-        if type(record.payload) is TypedStatus:  # the fast lane, posts as rows
-            mapped = map_typed_status_rows(record.payload)
-            if mapped is not None:
-                batch.add_post_rows(mapped[0], record.number)
-                batch.add_accounts(mapped[1], record.number)
-                return
-        batch.add_mapped(self.map(record), record.number)
+        payload = record.payload
+        if type(payload) is not TypedStatus or not add_rows(
+            map_typed_status_rows(payload), record.number, batch
+        ):
+            batch.add_mapped(self.map(record), record.number)
 
     def map(self, record: RawRecord) -> Mapped:
         payload = record.payload

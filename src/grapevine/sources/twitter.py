@@ -54,6 +54,7 @@ from grapevine.sources._twitter_v2 import (
     map_v2_user,
 )
 from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page, map_typed_page_rows
+from grapevine.sources._typed import add_rows
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
 
 if TYPE_CHECKING:
@@ -339,13 +340,11 @@ class TwitterV2Source(Source):
 
     def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
         page = decode_page(line)  # the fast lane (see _twitter_v2_typed), posts as rows
-        if page is None:
-            return False
-        return _add_typed_page(page, number, batch)
+        return page is not None and add_rows(map_typed_page_rows(page), number, batch)
 
     def map_into(self, record: RawRecord, batch: Batch) -> None:
         payload = record.payload
-        if type(payload) is not TypedPage or not _add_typed_page(payload, record.number, batch):
+        if type(payload) is not TypedPage or not add_rows(map_typed_page_rows(payload), record.number, batch):
             batch.add_mapped(self.map(record), record.number)
 
     def map(self, record: RawRecord) -> Mapped:
@@ -359,15 +358,6 @@ class TwitterV2Source(Source):
             return map_v2_record(payload)
         except _SHAPE_ERRORS as exc:
             raise _shape_error(exc) from exc
-
-
-def _add_typed_page(page: TypedPage, number: int, batch: Batch) -> bool:
-    mapped = map_typed_page_rows(page)
-    if mapped is None:
-        return False
-    batch.add_post_rows(mapped[0], number)
-    batch.add_accounts(mapped[1], number)
-    return True
 
 
 class RumourEvalSource(Source):
