@@ -7,7 +7,8 @@ memory is reported. ``posts`` counts what the import saw (a Mastodon reblog line
 posts), and both rates divide it by their time, so ``ratio`` is the parse-only time over the
 import time. ``+close/s`` also counts closing the workspace (DuckDB's final checkpoint); ``CPU us/post``
 is processor time per post, all processes together: on a machine shared with other jobs it
-moves far less than the wall-clock rates do.
+moves far less than the wall-clock rates do. The parse-only figures are the fastest of three
+passes, so the ratio errs low.
 
     python benchmarks/ingest.py [--posts 1000000] [--keep DIR]
 
@@ -97,7 +98,9 @@ def main() -> None:
     for label, folder in (("Twitter v2 JSONL", "twitter"), ("Mastodon JSON", "mastodon")):
         files = sorted((world / folder).glob("*.jsonl"))
         size_mb = sum(f.stat().st_size for f in files) / 1e6
-        parse_s, parse_cpu = parse_only(files)
+        # The fastest of three parse-only passes: the floor moves by 20% from pass to pass on a
+        # shared machine, and the ratio is meant as a lower bound, not a lucky draw.
+        parse_s, parse_cpu = min(parse_only(files) for _ in range(3))
         ws = root / f"ws-{folder}"
         shutil.rmtree(ws, ignore_errors=True)
         result = ingest(ws, files)
