@@ -369,6 +369,7 @@ def test_chunks_map_the_same_with_and_without_the_line_lane(
         b'{"id": "5"}',
         b"\xef\xbb\xbf" + simulated_lines[0],
         b"\xff\xfe",
+        _out_of_range_date(simulated_lines[1]),  # the lane raises: the general way quarantines it
     ]
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -383,6 +384,22 @@ def test_chunks_map_the_same_with_and_without_the_line_lane(
         assert_chunk_maps_the_same(b"\n".join(picks) + (b"\n" if trailing_newline else b""))
 
     check()
+
+
+def _out_of_range_date(line: bytes) -> bytes:
+    """A status whose date, once in UTC, is before year 1: datetime raises OverflowError."""
+    status = orjson.loads(line)
+    (status.get("reblog") or status)["created_at"] = "0001-01-01T00:00:00+01:00"
+    return orjson.dumps(status)
+
+
+def test_a_line_the_lane_fails_on_is_quarantined_as_the_general_way_does(
+    simulated_lines: list[bytes],
+) -> None:
+    data = b"\n".join([simulated_lines[2], _out_of_range_date(simulated_lines[3]), simulated_lines[4]])
+    assert_chunk_maps_the_same(data)
+    result = map_chunk(MastodonSource(), data, "lines.jsonl", "key")
+    assert (result.read, result.first_problem) == (3, (2, "OverflowError: date value out of range"))
 
 
 def test_a_simulated_file_maps_the_same_with_and_without_the_line_lane(world: Path) -> None:

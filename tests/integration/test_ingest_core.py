@@ -16,7 +16,7 @@ import pytest
 import zstandard
 
 from grapevine import IngestError, open_workspace
-from grapevine.models import Account, Mapped, Post
+from grapevine.models import Account, Mapped, Post, post_row
 from grapevine.plugins import Registry
 from grapevine.sources._common import iter_json_lines, parse_datetime, require
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
@@ -289,8 +289,8 @@ def test_a_source_whose_fast_lane_builds_a_short_row_fails_that_record_only(
             return Mapped([Post("test", str(record.payload["id"]))])
 
         def map_into(self, record: RawRecord, batch: Batch) -> None:
-            if record.payload["id"] == 2:
-                batch.add_post_rows([("test", "2")], record.number)
+            if record.payload["id"] == 2:  # a good row, then a short one: neither is added
+                batch.add_post_rows([(*post_row(Post("test", "2b")),), ("test", "2")], record.number)
             else:
                 super().map_into(record, batch)
 
@@ -300,5 +300,6 @@ def test_a_source_whose_fast_lane_builds_a_short_row_fails_that_record_only(
     with open_workspace(tmp_path / "ws", registry=registry) as ws:
         (summary,) = ws.ingest([data], source="short-rows", enrich=False)
         assert (summary.new, summary.quarantined) == (2, 1)
+        assert ws.store.run("SELECT id FROM posts ORDER BY id") == [("1",), ("3",)]
         (reason,) = ws.store.run("SELECT reason FROM quarantine")
         assert "a post row has 2 fields" in reason[0]

@@ -18,10 +18,11 @@ from typing import IO, cast
 import zstandard
 
 from grapevine.errors import IngestError
+from grapevine.sources.base import SAMPLE_BYTES
 
 __all__ = ["InputFile", "fingerprint", "is_compressed", "open_decompressed", "read_sample", "resolve_inputs"]
 
-SAMPLE_SIZE = 64 * 1024
+SAMPLE_SIZE = SAMPLE_BYTES  # what detect() and numbering_for() see
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,7 @@ def map_chunk(source: Source, data: bytes, path: str, file_key: str) -> ChunkRes
     for number, line in enumerate(lines, 1):  # does the source's fast lane take the first line?
         if not line.strip():
             continue
-        if source.map_line_into(line, number, batch):
+        if _fast_lane_took(source, line, number, batch):
             read, first_problem = _map_lines(source, lines, number, batch)
         else:
             read, first_problem = _map_records(source, data, path, batch)
@@ -204,12 +204,11 @@ def _map_lines(
 ) -> tuple[int, tuple[int, str] | None]:
     """:func:`_map_records` for JSON Lines whose first line (``first``) the source's fast lane
     took: each line goes its fast lane, or else the general way (as ``_json_lines`` reads it)."""
-    fast = source.map_line_into
     read = 1
     last = first
     first_problem = None
     for number, line in enumerate(lines, first + 1):
-        if fast(line, number, batch):
+        if _fast_lane_took(source, line, number, batch):
             read += 1
             last = number
             continue
@@ -221,6 +220,15 @@ def _map_lines(
             first_problem = first_problem or problem
     batch.last_record = last
     return read, first_problem
+
+
+def _fast_lane_took(source: Source, line: bytes, number: int, batch: Batch) -> bool:
+    """Whether the source's fast lane mapped the line; one that fails (say, a date out of range)
+    adds nothing and leaves it to the general way, which quarantines it as it would any line."""
+    try:
+        return source.map_line_into(line, number, batch)
+    except Exception:  # the general way says why
+        return False
 
 
 def _map_record(source: Source, record: RawRecord | BadRecord, batch: Batch) -> tuple[int, str] | None:

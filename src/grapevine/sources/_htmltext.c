@@ -10,7 +10,7 @@
  * (Python's strip() and \s know more than this file), the four non-ASCII letters that Python's
  * case-insensitive regexes fold onto ASCII ones, and a ">" inside a quoted attribute value.
  *
- * tests/sources/test_htmltext.py checks both agree on generated fragments and on every HTML
+ * tests/unit/test_htmltext.py checks both agree on generated fragments and on every HTML
  * fragment of the recorded payloads.
  */
 #define PY_SSIZE_T_CLEAN
@@ -375,18 +375,9 @@ static int find_href(const Py_UCS4 *a, Py_ssize_t n, Py_ssize_t *start, Py_ssize
     return 0;
 }
 
-/* _html.mastodon_html_links: the href targets of the anchors that are not mentions or hashtags,
- * in order, without repeats. Returns a new list, Py_None (a target holds an entity this file
- * does not decode: the caller declines), or NULL on error. `scratch` holds n characters. */
-static PyObject *mastodon_links(const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch) {
-    PyObject *links = PyList_New(0);
-    if (links == NULL || !contains_word(s, n, "<a")) {
-        return links;
-    }
-    Py_ssize_t anchors = count_word(s, n, "<a ");
-    if (anchors && anchors == count_word(s, n, "class=\"u-url mention\"") + count_word(s, n, "class=\"mention hashtag\"")) {
-        return links; /* the usual case: every anchor is a mention or a hashtag */
-    }
+/* The anchors' links appended to `links` (`seen` holds them too): `links`, Py_None (borrowed)
+ * to decline, or NULL on error. */
+static PyObject *collect_links(const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch, PyObject *links, PyObject *seen) {
     Py_ssize_t gt = -1;
     Py_ssize_t i = 0;
     while (i + 2 < n) { /* _ANCHOR.findall: <a\s([^>]*)> */
@@ -410,23 +401,47 @@ static PyObject *mastodon_links(const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch
         Text target = {scratch, stop - start};
         memcpy(scratch, attributes + start, (stop - start) * sizeof(Py_UCS4));
         if (!unescape(&target)) {
-            Py_DECREF(links);
-            return Py_NewRef(Py_None);
+            return Py_None; /* borrowed: the caller takes a reference */
         }
         PyObject *link = as_str(&target);
         if (link == NULL) {
-            Py_DECREF(links);
             return NULL;
         }
-        int seen = PySequence_Contains(links, link);
-        if (seen < 0 || (!seen && PyList_Append(links, link) < 0)) {
+        int known = PySet_Contains(seen, link);
+        if (known < 0 || (!known && (PySet_Add(seen, link) < 0 || PyList_Append(links, link) < 0))) {
             Py_DECREF(link);
-            Py_DECREF(links);
             return NULL;
         }
         Py_DECREF(link);
     }
     return links;
+}
+
+
+/* _html.mastodon_html_links: the href targets of the anchors that are not mentions or hashtags,
+ * in order, without repeats. Returns a new list, Py_None (a target holds an entity this file
+ * does not decode: the caller declines), or NULL on error. `scratch` holds n characters. */
+static PyObject *mastodon_links(const Py_UCS4 *s, Py_ssize_t n, Py_UCS4 *scratch) {
+    PyObject *links = PyList_New(0);
+    if (links == NULL || !contains_word(s, n, "<a")) {
+        return links;
+    }
+    Py_ssize_t anchors = count_word(s, n, "<a ");
+    if (anchors && anchors == count_word(s, n, "class=\"u-url mention\"") + count_word(s, n, "class=\"mention hashtag\"")) {
+        return links; /* the usual case: every anchor is a mention or a hashtag */
+    }
+    PyObject *seen = PySet_New(NULL); /* a set, as the reference's dict: thousands of links stay linear */
+    if (seen == NULL) {
+        Py_DECREF(links);
+        return NULL;
+    }
+    PyObject *result = collect_links(s, n, scratch, links, seen);
+    Py_DECREF(seen);
+    if (result == links) {
+        return links;
+    }
+    Py_DECREF(links);
+    return result == NULL ? NULL : Py_NewRef(Py_None);
 }
 
 /* The markup as UCS4 in `buffer` (3n+3 characters: the markup, then room for two texts). */

@@ -116,34 +116,27 @@ def _after_broken_first_line(
     first: bytes, number: int, stream: IO[bytes], typed: TypedDecoder | None
 ) -> Iterator[RawRecord | BadRecord]:
     """The first line does not parse alone: a document spread over lines (pretty-printed), or
-    JSON Lines that start with bad records.
+    JSON Lines that start with bad records; the lines after it tell (see
+    :func:`json_lines_after_a_bad_line`; deciding from the second line alone lost a whole file,
+    or a whole chunk, behind two bad lines).
 
-    The next lines tell (see :func:`json_lines_after_a_bad_line`; deciding from the second line
-    alone lost a whole file, or a whole chunk, behind two bad lines). A short input is first
-    parsed whole; a long one is streamed as JSON Lines, or else read whole as one document.
+    Big JSON Lines are streamed once the next lines show them; anything else is read whole, as
+    a document would be anyway, and parsed as one, or else read line by line.
     """
     ahead: list[bytes] = []
     for line in stream:
-        ahead.append(line)
+        ahead.append(line.rstrip(b"\r\n"))
         if len(ahead) >= LOOK_AHEAD_LINES:
+            if json_lines_after_a_bad_line(first, ahead, complete=False):
+                lines = itertools.chain([first], ahead, (line.rstrip(b"\r\n") for line in stream))
+                yield from _json_lines(lines, number, typed)
+                return
+            ahead += stream.read().split(b"\n")
             break
-    else:  # the whole input is here
-        data = b"\n".join([first, b"".join(ahead)])
-        if not json_lines_after_a_bad_line(ahead) or _parses(data):
-            yield from _document(data, number)
-            return
-    if json_lines_after_a_bad_line(ahead):
-        yield from _json_lines(itertools.chain([first], ahead, stream), number, typed)
+    if json_lines_after_a_bad_line(first, ahead, complete=True):
+        yield from _json_lines([first, *ahead], number, typed)
     else:
-        yield from _document(b"\n".join([first, b"".join(ahead) + stream.read()]), number)
-
-
-def _parses(data: bytes) -> bool:
-    try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return False
-    return True
+        yield from _document(b"\n".join([first, *ahead]), number)
 
 
 def iter_json_records(

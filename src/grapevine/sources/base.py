@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOOK_AHEAD_LINES",
+    "SAMPLE_BYTES",
     "BadRecord",
     "MappingError",
     "RawRecord",
@@ -46,6 +47,9 @@ __all__ = [
 
 #: Lines read past a broken first line, looking for one that stands alone (JSON Lines).
 LOOK_AHEAD_LINES = 1000
+#: The bytes of a file that ingest hands to ``detect`` and ``numbering_for``; a shorter sample
+#: is the whole file.
+SAMPLE_BYTES = 64 * 1024
 
 
 def stands_alone(line: bytes) -> bool:
@@ -59,15 +63,26 @@ def stands_alone(line: bytes) -> bool:
     return True
 
 
-def json_lines_after_a_bad_line(lines: list[bytes]) -> bool:
-    """Whether the lines after a first line that does not parse alone are JSON Lines.
+def json_lines_after_a_bad_line(first: bytes, following: list[bytes], complete: bool) -> bool | None:
+    """Whether an input whose first line does not parse alone is JSON Lines (True) or one
+    document spread over lines (False); None when the lines seen cannot tell.
 
-    Most of them stand alone in JSON Lines that start with bad records. In a document spread
-    over lines (pretty-printed) at most one line per array does (its last element, written
-    compactly). Only for a document that does not parse as a whole does this matter.
+    ``following`` are the lines after the first: all of them when ``complete``. A whole input
+    that parses is a document. One that does not is JSON Lines that start with bad records as
+    soon as any line stands alone (a broken document has nothing to save, its lines do). Seeing
+    only the start of a big input, JSON Lines are told by most lines standing alone (in a
+    pretty-printed document at most one line per array does, its last element written
+    compactly); otherwise the caller must read on.
     """
-    filled = [stripped for stripped in (line.strip() for line in lines) if stripped]
-    return bool(filled) and 2 * sum(map(stands_alone, filled)) >= len(filled)
+    filled = [stripped for stripped in (line.strip() for line in following) if stripped]
+    alone = sum(map(stands_alone, filled))
+    if complete:
+        try:
+            orjson.loads(b"\n".join([first, *following]))
+        except orjson.JSONDecodeError:
+            return alone > 0
+        return False
+    return True if filled and 2 * alone >= len(filled) else None
 
 
 class SourceError(Exception):
@@ -155,14 +170,13 @@ class Source:
         try:
             orjson.loads(first)
         except orjson.JSONDecodeError:
-            # a document spread over lines, or JSON Lines that start with bad lines (as the
-            # reader decides, see _jsonrecords; the last line of a sample may be cut short)
-            try:
-                orjson.loads(stripped)
-            except orjson.JSONDecodeError:
-                following = rest.split(b"\n")[:-1][:LOOK_AHEAD_LINES]
-                return "line" if json_lines_after_a_bad_line(following) else "record"
-            return "record"
+            # a document spread over lines, or JSON Lines that start with bad lines, as the
+            # reader tells them apart (see _jsonrecords); a cut sample's last line is left out
+            complete = len(sample) < SAMPLE_BYTES
+            following = rest.split(b"\n")
+            if not complete:
+                following = following[:-1][:LOOK_AHEAD_LINES]
+            return "line" if json_lines_after_a_bad_line(first, following, complete) else "record"
         return "line"
 
     def detect(self, sample: bytes, name: str) -> float:

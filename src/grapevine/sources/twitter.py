@@ -55,7 +55,7 @@ from grapevine.sources._twitter_v2 import (
 )
 from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page, map_typed_page_rows
 from grapevine.sources._typed import add_rows
-from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
+from grapevine.sources.base import SAMPLE_BYTES, BadRecord, MappingError, RawRecord, Source
 
 if TYPE_CHECKING:
     from grapevine.store import Batch
@@ -71,7 +71,6 @@ __all__ = [
 ]
 
 _BOM = b"\xef\xbb\xbf"
-_SAMPLE_SIZE = 64 * 1024  # what ingest hands to detect(); a shorter sample is the whole file
 _TWITTER_DATE = re.compile(
     rb'"created_at"\s*:\s*"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d [+-]\d{4} \d{4}"'
 )
@@ -185,7 +184,7 @@ def sniff(sample: bytes) -> tuple[str | None, float]:
         if v1 or v2:
             return ("cassette-v1" if v1 >= v2 else "cassette-v2"), 0.9
         return None, 0.0
-    whole = len(sample) < _SAMPLE_SIZE
+    whole = len(sample) < SAMPLE_BYTES  # a shorter sample is the whole file
     parsed: Any = None
     if whole or b"\n" in body:
         candidate = body if whole and body[:1] == b"[" else body.split(b"\n", 1)[0]

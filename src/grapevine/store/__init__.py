@@ -60,14 +60,22 @@ class Batch:
     last_record: int = 0
 
     def add_posts(self, posts: Sequence[Post], record: int) -> None:
-        self.add_post_rows(map(post_row, posts), record)
+        self._add_rows(map(post_row, posts), record)
 
-    def add_post_rows(self, rows: Iterable[PostRow], record: int) -> None:
-        """Add posts given as rows (see :data:`grapevine.models.PostRow`); a repeat is counted."""
+    def add_post_rows(self, rows: Sequence[PostRow], record: int) -> None:
+        """Add posts given as rows (see :data:`grapevine.models.PostRow`); a repeat is counted.
+
+        A row of the wrong width is a source's bug: it fails the record (and adds none of its
+        rows) rather than the whole batch, whose columns it would break.
+        """
+        for row in rows:
+            if len(row) != _POST_WIDTH:
+                raise ValueError(f"a post row has {len(row)} fields; Post has {_POST_WIDTH}")
+        self._add_rows(rows, record)
+
+    def _add_rows(self, rows: Iterable[PostRow], record: int) -> None:
         keys = self._post_keys
         for row in rows:
-            if len(row) != _POST_WIDTH:  # a source's bug: fail its record, not the whole batch
-                raise ValueError(f"a post row has {len(row)} fields; Post has {_POST_WIDTH}")
             key = row[:2]  # (platform, id)
             if key in keys:
                 self.duplicates_in_batch += 1
