@@ -1,7 +1,8 @@
-"""The one compiled part of grapevine: an optional C fast path (see src/grapevine/sources/_htmltext.c).
+"""The compiled parts of grapevine: optional C fast paths, each with the Python reference it is
+tested against (src/grapevine/sources/_htmltext.c for HTML to text, _rawmemo.c for RawMemo's
+lookup).
 
-``optional=True``: without a C compiler the install goes on, and grapevine uses the Python
-reference it is tested against.
+``optional=True``: without a C compiler the install goes on, and grapevine runs the references.
 """
 
 from setuptools import Extension, setup
@@ -9,10 +10,11 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "grapevine.sources._htmltext",
-            ["src/grapevine/sources/_htmltext.c"],
+            f"grapevine.sources.{name}",
+            [f"src/grapevine/sources/{name}.c"],
             optional=True,
             extra_compile_args=["-O2"],
         )
+        for name in ("_htmltext", "_rawmemo")
     ]
 )

@@ -18,6 +18,12 @@ from grapevine.models import Account, PostRow
 if TYPE_CHECKING:
     from grapevine.store import Batch
 
+_c_lookup: Callable[[dict[bytes, Any], msgspec.Raw, int], Any] | None
+try:  # the C fast path (_rawmemo.c), built by `pip install` when a C compiler is there
+    from grapevine.sources._rawmemo import lookup as _c_lookup
+except ImportError:  # pragma: no cover - installed without a C compiler: the Python lookup alone
+    _c_lookup = None
+
 __all__ = ["Count", "Decline", "Int", "RawMemo", "Rows", "add_rows", "decode_line"]
 
 T = TypeVar("T")
@@ -68,6 +74,10 @@ class RawMemo(Generic[T]):
         self._seen: dict[bytes, tuple[msgspec.Raw, T]] = {}
 
     def get(self, raw: msgspec.Raw) -> T:
+        if _c_lookup is not None:  # the same as the lookup below, in C (a hit is the usual case)
+            value = _c_lookup(self._seen, raw, self.KEY_BYTES)
+            if value is not None:
+                return value
         key = memoryview(raw)[: self.KEY_BYTES].tobytes()
         seen = self._seen.get(key)
         if seen is not None and seen[0] == raw:  # the same bytes: the same result

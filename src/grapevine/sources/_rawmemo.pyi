@@ -1,0 +1,3 @@
+from typing import Any
+
+def lookup(seen: dict[bytes, Any], raw: Any, key_bytes: int, /) -> Any: ...
