@@ -22,15 +22,15 @@ from grapevine.ingest._parallel import map_chunk
 from grapevine.models import Mapped
 from grapevine.plugins import default_registry
 from grapevine.simulate import simulate_world
-from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status
-from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page
+from grapevine.sources._mastodon_typed import TypedStatus, decode_status, map_typed_status_rows
+from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page_rows
 from grapevine.sources.base import RawRecord, Source
 from grapevine.sources.mastodon import MastodonSource
 from grapevine.store import Batch
 
 LANES: dict[str, tuple[Any, type, Any]] = {
-    "mastodon": (decode_status, TypedStatus, map_typed_status),
-    "twitter-v2": (decode_page, TypedPage, map_typed_page),
+    "mastodon": (decode_status, TypedStatus, map_typed_status_rows),
+    "twitter-v2": (decode_page, TypedPage, map_typed_page_rows),
 }
 
 HOSTILE = st.one_of(

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from grapevine.models import Account, Mapped, Post, PostRow
+from grapevine.models import Account, PostRow
 from grapevine.sources._html import mastodon_content, strip_quote_inline
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
@@ -27,7 +27,7 @@ from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._typed import Count, Decline, Int, RawMemo, Rows, decode_line
 from grapevine.sources.base import MappingError
 
-__all__ = ["TypedStatus", "decode_status", "map_typed_status", "map_typed_status_rows"]
+__all__ = ["TypedStatus", "decode_status", "map_typed_status_rows"]
 
 _UNSET = msgspec.UNSET
 
@@ -211,12 +211,3 @@ def map_typed_status_rows(status: TypedStatus) -> Rows | None:
             unique.setdefault(account.id, account)
         rows, authors = list(first.values()), list(unique.values())
     return rows, authors
-
-
-def map_typed_status(status: TypedStatus) -> Mapped | None:
-    """What the general mapper maps this status to, or None to leave it to the general mapper."""
-    mapped = map_typed_status_rows(status)
-    if mapped is None:
-        return None
-    rows, authors = mapped
-    return Mapped([Post(*row) for row in rows], authors)

@@ -16,14 +16,14 @@ from typing import Any
 
 import msgspec
 
-from grapevine.models import Account, Mapped, Post, PostRow, field_names
+from grapevine.models import Account, Post, PostRow, field_names
 from grapevine.sources._common import extract_hashtags, extract_links, extract_mentions, parse_datetime
 from grapevine.sources._twitter_v1 import PLATFORM, count, profile_url, status_url, unescape
 from grapevine.sources._twitter_v2 import REFERENCE_FIELDS, user_created
 from grapevine.sources._typed import Decline, Int, RawMemo, Rows, decode_line
 from grapevine.sources.base import MappingError
 
-__all__ = ["TypedPage", "decode_page", "map_typed_page", "map_typed_page_rows"]
+__all__ = ["TypedPage", "decode_page", "map_typed_page_rows"]
 
 _UNSET: Any = msgspec.UNSET
 
@@ -328,12 +328,3 @@ def map_typed_page_rows(page: TypedPage) -> Rows | None:
         return _map(page)
     except (Decline, MappingError):
         return None
-
-
-def map_typed_page(page: TypedPage) -> Mapped | None:
-    """What the general mapper maps this page to, or None to leave it to the general mapper."""
-    mapped = map_typed_page_rows(page)
-    if mapped is None:
-        return None
-    rows, accounts = mapped
-    return Mapped([Post(*row) for row in rows], accounts)

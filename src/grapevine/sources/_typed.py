@@ -8,12 +8,14 @@ lane. Both lanes must agree on every line, so the decoding here refuses what the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from grapevine.models import Account, PostRow
+from grapevine.models import Account, Mapped, Post, PostRow
+from grapevine.sources._jsonrecords import iter_json_records, parse_line
+from grapevine.sources.base import BadRecord, RawRecord, Source
 
 if TYPE_CHECKING:
     from grapevine.store import Batch
@@ -24,7 +26,7 @@ try:  # the C fast path (_rawmemo.c), built by `pip install` when a C compiler i
 except ImportError:  # pragma: no cover - installed without a C compiler: the Python lookup alone
     _c_lookup = None
 
-__all__ = ["Count", "Decline", "Int", "RawMemo", "Rows", "add_rows", "decode_line"]
+__all__ = ["Count", "Decline", "Int", "RawMemo", "Rows", "TypedLinesSource", "add_rows", "decode_line"]
 
 T = TypeVar("T")
 
@@ -104,3 +106,53 @@ def add_rows(mapped: Rows | None, number: int, batch: Batch) -> bool:
     batch.add_post_rows(mapped[0], number)
     batch.add_accounts(mapped[1], number)
     return True
+
+
+class TypedLinesSource(Source):
+    """A JSON Lines source whose usual line has a typed fast lane.
+
+    A subclass names the lane's payload type (``typed``), its decoder (``decode_typed``: a line
+    to a payload, or None when the line is not that shape) and mapper (``map_typed_rows``: a
+    payload to rows, or None to decline), and maps anything else with ``map_general``. The
+    reading and the three ways of mapping a record (``map``, ``map_into``, ``map_line_into``)
+    are the same for every such source, and here.
+    """
+
+    typed: ClassVar[type]
+
+    @staticmethod
+    def decode_typed(line: bytes, /) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def map_typed_rows(payload: Any, /) -> Rows | None:
+        raise NotImplementedError
+
+    def map_general(self, payload: Any) -> Mapped:
+        """Map a payload as parsed from JSON (raises on a bad shape)."""
+        raise NotImplementedError
+
+    def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
+        return iter_json_records(stream, self.decode_typed)
+
+    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
+        payload = self.decode_typed(line)
+        return payload is not None and add_rows(self.map_typed_rows(payload), number, batch)
+
+    def map_into(self, record: RawRecord, batch: Batch) -> None:
+        payload = record.payload
+        if type(payload) is self.typed:
+            if add_rows(self.map_typed_rows(payload), record.number, batch):
+                return
+            payload = parse_line(record.raw)  # declined: the general way, mapped once
+        batch.add_mapped(self.map_general(payload), record.number)
+
+    def map(self, record: RawRecord) -> Mapped:
+        payload = record.payload
+        if type(payload) is self.typed:
+            mapped = self.map_typed_rows(payload)
+            if mapped is not None:
+                rows, accounts = mapped
+                return Mapped([Post(*row) for row in rows], accounts)
+            payload = parse_line(record.raw)
+        return self.map_general(payload)

@@ -32,18 +32,15 @@ Mapping choices:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.sources._common import first_by_id, json_sample_kind
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
-from grapevine.sources._jsonrecords import iter_json_records, parse_line
 from grapevine.sources._mastodon_typed import (
     TypedStatus,
     decode_status,
-    map_typed_status,
     map_typed_status_rows,
 )
 from grapevine.sources._mastodon_values import PLATFORM
@@ -53,11 +50,8 @@ from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
-from grapevine.sources._typed import add_rows
-from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
-
-if TYPE_CHECKING:
-    from grapevine.store import Batch
+from grapevine.sources._typed import TypedLinesSource
+from grapevine.sources.base import MappingError
 
 __all__ = ["MastodonSource", "mastodon_html_links", "mastodon_html_to_text"]
 
@@ -338,7 +332,7 @@ def map_interaction(interaction: Any, out: Mapped) -> None:
     map_entity(body, out, strict=False, deleted=deleted)
 
 
-class MastodonSource(Source):
+class MastodonSource(TypedLinesSource):
     """Mastodon REST API payloads: JSON Lines of statuses, whole API responses or cassettes."""
 
     splittable = True  # JSON Lines: every line stands alone
@@ -365,27 +359,11 @@ class MastodonSource(Source):
             return 0.8
         return 0.3
 
-    def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
-        return iter_json_records(stream, decode_status)
+    typed = TypedStatus  # the fast lane (see _mastodon_typed), posts as rows
+    decode_typed = staticmethod(decode_status)
+    map_typed_rows = staticmethod(map_typed_status_rows)
 
-    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
-        status = decode_status(line)  # the fast lane (see _mastodon_typed), posts as rows
-        return status is not None and add_rows(map_typed_status_rows(status), number, batch)
-
-    def map_into(self, record: RawRecord, batch: Batch) -> None:
-        payload = record.payload
-        if type(payload) is not TypedStatus or not add_rows(
-            map_typed_status_rows(payload), record.number, batch
-        ):
-            batch.add_mapped(self.map(record), record.number)
-
-    def map(self, record: RawRecord) -> Mapped:
-        payload = record.payload
-        if type(payload) is TypedStatus:  # the fast lane (see _mastodon_typed)
-            mapped = map_typed_status(payload)
-            if mapped is not None:
-                return mapped
-            payload = parse_line(record.raw)
+    def map_general(self, payload: Any) -> Mapped:
         out = Mapped()
         try:
             if type(payload) is dict and "content" in payload and "account" in payload:

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import orjson
 
 from grapevine.models import Mapped
 from grapevine.sources._common import as_str, require
-from grapevine.sources._jsonrecords import iter_json_records, parse_line
+from grapevine.sources._jsonrecords import iter_json_records
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources._twitter_v1 import (
     Builder,
@@ -53,12 +53,9 @@ from grapevine.sources._twitter_v2 import (
     map_v2_page,
     map_v2_user,
 )
-from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page, map_typed_page_rows
-from grapevine.sources._typed import add_rows
+from grapevine.sources._twitter_v2_typed import TypedPage, decode_page, map_typed_page_rows
+from grapevine.sources._typed import TypedLinesSource
 from grapevine.sources.base import SAMPLE_BYTES, BadRecord, MappingError, RawRecord, Source
-
-if TYPE_CHECKING:
-    from grapevine.store import Batch
 
 __all__ = [
     "RumourEvalSource",
@@ -318,7 +315,7 @@ class TwitterV1Source(Source):
             raise _shape_error(exc) from exc
 
 
-class TwitterV2Source(Source):
+class TwitterV2Source(TypedLinesSource):
     """Twitter API v2 response pages, twarc2 output and flattened tweets."""
 
     splittable = True  # JSON Lines: every line stands alone
@@ -327,6 +324,9 @@ class TwitterV2Source(Source):
     platform = "twitter"
     description = "Read Twitter API v2 pages (twarc2 JSON Lines, flattened tweets, users pages, cassettes)."
     numbering = "line"
+    typed = TypedPage  # the fast lane (see _twitter_v2_typed), posts as rows
+    decode_typed = staticmethod(decode_page)
+    map_typed_rows = staticmethod(map_typed_page_rows)
 
     def detect(self, sample: bytes, name: str) -> float:
         kind, confidence = sniff(sample)
@@ -334,25 +334,7 @@ class TwitterV2Source(Source):
             return confidence
         return 0.5 if kind == "cassette-v1" else 0.0
 
-    def read(self, stream: IO[bytes], name: str) -> Iterator[RawRecord | BadRecord]:
-        return iter_json_records(stream, decode_page)
-
-    def map_line_into(self, line: bytes, number: int, batch: Batch) -> bool:
-        page = decode_page(line)  # the fast lane (see _twitter_v2_typed), posts as rows
-        return page is not None and add_rows(map_typed_page_rows(page), number, batch)
-
-    def map_into(self, record: RawRecord, batch: Batch) -> None:
-        payload = record.payload
-        if type(payload) is not TypedPage or not add_rows(map_typed_page_rows(payload), record.number, batch):
-            batch.add_mapped(self.map(record), record.number)
-
-    def map(self, record: RawRecord) -> Mapped:
-        payload = record.payload
-        if type(payload) is TypedPage:  # the fast lane (see _twitter_v2_typed)
-            mapped = map_typed_page(payload)
-            if mapped is not None:
-                return mapped
-            payload = parse_line(record.raw)
+    def map_general(self, payload: Any) -> Mapped:
         try:
             return map_v2_record(payload)
         except _SHAPE_ERRORS as exc:
