@@ -27,6 +27,7 @@ __all__ = [
     "html_to_text",
     "iter_json_lines",
     "json_sample_kind",
+    "metric_count",
     "parse_datetime",
     "parse_twitter_datetime",
     "read_json_document",
@@ -127,6 +128,19 @@ def parse_datetime(value: Any) -> datetime | None:
     if dt.utcoffset() == timedelta(0):
         return dt if dt.tzinfo is UTC else dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+_MAX_COUNT = 2**63  # counts are BIGINT columns
+
+
+def metric_count(value: Any) -> int | None:
+    """A metric: None when missing or negative (a server's broken counter), else a whole number."""
+    number = value if type(value) is int else as_int(value)
+    if number is None or 0 <= number < _MAX_COUNT:
+        return number
+    if number < 0:
+        return None
+    raise MappingError(f"count out of range: {number!r:.40}")
 
 
 def as_int(value: Any) -> int | None:

@@ -17,11 +17,11 @@ from typing import Any
 import msgspec
 
 from grapevine.models import Account, PostRow
+from grapevine.sources._common import metric_count as _count
 from grapevine.sources._html import mastodon_content, strip_quote_inline
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
-from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._typed import Count, Decline, Int, RawMemo, Rows, decode_line

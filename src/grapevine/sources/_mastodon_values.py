@@ -6,14 +6,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from grapevine.sources._common import as_int, parse_datetime
+from grapevine.sources._common import parse_datetime
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text
-from grapevine.sources.base import MappingError
 
-__all__ = ["PLATFORM", "account_created", "bio_text", "count", "profile_links", "status_datetime"]
+__all__ = ["PLATFORM", "account_created", "bio_text", "profile_links", "status_datetime"]
 
 PLATFORM = "mastodon"
-_MAX_COUNT = 2**63  # counts are BIGINT columns
 
 
 def status_datetime(value: Any) -> datetime | None:
@@ -26,16 +24,6 @@ def status_datetime(value: Any) -> datetime | None:
         if parsed is not None and parsed.tzinfo is UTC:
             return parsed
     return parse_datetime(value)
-
-
-def count(value: Any) -> int | None:
-    """A metric: None when missing or negative (a server's broken counter), else a whole number."""
-    number = value if type(value) is int else as_int(value)
-    if number is None or 0 <= number < _MAX_COUNT:
-        return number
-    if number < 0:
-        return None
-    raise MappingError(f"count out of range: {number!r:.40}")
 
 
 @lru_cache(maxsize=1 << 14)

@@ -44,7 +44,7 @@ from grapevine.sources._atproto import (
     parse_at_datetime,
     split_at_uri,
 )
-from grapevine.sources._common import as_int, extract_links, first_by_id, json_sample_kind
+from grapevine.sources._common import extract_links, first_by_id, json_sample_kind, metric_count
 from grapevine.sources._jsonrecords import iter_json_records
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
 from grapevine.sources.base import BadRecord, MappingError, RawRecord, Source
@@ -74,21 +74,10 @@ _PROFILE_URL = "https://bsky.app/profile/"
 _MAX_DEPTH = 2
 #: Responses that are valid but hold nothing this model keeps (feed generators, lists, packs).
 _IGNORED_RESPONSES = ("feeds", "view", "lists", "starterPack", "starterPacks", "relationships")
-_MAX_COUNT = 2**63  # counts are BIGINT columns
 _XRPC = re.compile(r"/xrpc/(?:app\.bsky|com\.atproto|chat\.bsky)\.")
 
 
 # --- small checked accessors ------------------------------------------------------------------
-
-
-def _count(value: Any) -> int | None:
-    """A metric: None when missing or negative (a server's broken counter), else a whole number."""
-    count = value if type(value) is int else as_int(value)
-    if count is None or 0 <= count < _MAX_COUNT:
-        return count
-    if count < 0:
-        return None
-    raise MappingError(f"count out of range: {count!r:.40}")
 
 
 def _did(value: Any, what: str) -> str:
@@ -153,9 +142,9 @@ def map_profile(data: Any) -> Account:
         bio=description,
         url=_PROFILE_URL + (handle or did),
         links=extract_links(description),
-        followers_count=_count(profile.get("followersCount")),
-        following_count=_count(profile.get("followsCount")),
-        post_count=_count(profile.get("postsCount")),
+        followers_count=metric_count(profile.get("followersCount")),
+        following_count=metric_count(profile.get("followsCount")),
+        post_count=metric_count(profile.get("postsCount")),
         created_at=parse_at_datetime(profile.get("createdAt")),
         verified=verified,
     )
@@ -294,10 +283,10 @@ def map_post_record(
             mentions=mentions,
             hashtags=hashtags,
             links=links,
-            like_count=_count(counts.get("likeCount")),
-            repost_count=_count(counts.get("repostCount")),
-            reply_count=_count(counts.get("replyCount")),
-            quote_count=_count(counts.get("quoteCount")),
+            like_count=metric_count(counts.get("likeCount")),
+            repost_count=metric_count(counts.get("repostCount")),
+            reply_count=metric_count(counts.get("replyCount")),
+            quote_count=metric_count(counts.get("quoteCount")),
             url=f"{_PROFILE_URL}{handle or author_id}/post/{rkey}",
         )
     )

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from grapevine.models import Account, Edge, Mapped, Post
 from grapevine.sources._common import first_by_id, json_sample_kind
+from grapevine.sources._common import metric_count as _count
 from grapevine.sources._html import mastodon_html_links, mastodon_html_to_text, strip_quote_inline
 from grapevine.sources._mastodon_typed import (
     TypedStatus,
@@ -46,7 +47,6 @@ from grapevine.sources._mastodon_typed import (
 from grapevine.sources._mastodon_values import PLATFORM
 from grapevine.sources._mastodon_values import account_created as _account_created
 from grapevine.sources._mastodon_values import bio_text as _bio
-from grapevine.sources._mastodon_values import count as _count
 from grapevine.sources._mastodon_values import profile_links as _profile_links
 from grapevine.sources._mastodon_values import status_datetime as _datetime
 from grapevine.sources._recorded import interaction_status, is_cassette_sample, sample_uris
