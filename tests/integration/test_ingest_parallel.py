@@ -17,6 +17,12 @@ from grapevine.store import BatchTables
 from .test_ingest_kill import write_v2_pages
 
 
+def split_small_files(monkeypatch: pytest.MonkeyPatch, chunk_bytes: int) -> None:
+    """Make even a small file go to worker processes, in chunks of about ``chunk_bytes``."""
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", chunk_bytes)
+
+
 def test_line_chunks_cover_every_line_once(tmp_path: Path) -> None:
     import io
 
@@ -57,8 +63,7 @@ def test_parallel_import_equals_serial(tmp_path: Path, monkeypatch: pytest.Monke
     lines[10] = b'{"data": [oops'  # invalid JSON on line 11
     lines[200] = b'{"data": [{"id": 5}]}'  # a tweet without text or author on line 201
     data.write_bytes(b"\n".join(lines))
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 64 * 1024)
+    split_small_files(monkeypatch, chunk_bytes=64 * 1024)
     results = {}
     for workers in (1, 2):
         with open_workspace(tmp_path / f"ws{workers}") as ws:
@@ -86,8 +91,7 @@ def test_workers_archive_the_file_as_frames_that_remap_reads_back(
     data = tmp_path / "pages.jsonl"
     write_v2_pages(data, pages=120, per_page=20)
     original = data.read_bytes()
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 32 * 1024)
+    split_small_files(monkeypatch, chunk_bytes=32 * 1024)
     with open_workspace(tmp_path / "ws") as ws:
         (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
         (archived,) = (tmp_path / "ws" / "archive").iterdir()
@@ -140,10 +144,9 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
         }
         lines.append(orjson.dumps(reblog))
     data.write_bytes(orjson.dumps(original) + b"\n" + b"\n".join(lines) + b"\n")
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    split_small_files(monkeypatch, chunk_bytes=16 * 1024)
     monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_ROWS", 1000)
     monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 700)  # whole "row groups" of 700 new posts
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
     with open_workspace(tmp_path / "ws") as ws:
         (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(data)]), workers=2)
         assert ws.store.run("SELECT count(*), count(DISTINCT (platform, id)) FROM posts") == [(2999, 2999)]
@@ -203,8 +206,7 @@ def test_a_compressed_file_split_across_workers_keeps_its_line_numbers(
     lines[150] = b'{"data": [oops'  # invalid JSON on line 151, in a later chunk
     packed = tmp_path / "pages.jsonl.gz"
     packed.write_bytes(gzip.compress(b"\n".join(lines)))
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    split_small_files(monkeypatch, chunk_bytes=16 * 1024)
     with open_workspace(tmp_path / "ws") as ws:
         (summary,) = ingest_files(ws.store, ws.registry, resolve_inputs([str(packed)]), workers=2)
         assert ws.store.run("SELECT record, numbering FROM quarantine") == [(151, "line")]
@@ -250,9 +252,8 @@ def test_a_file_of_edges_only_is_committed_as_it_goes(
             orjson.dumps({"data": users, "__twarc": {"url": "https://api.twitter.com/2/users/7/followers"}})
         )
     data.write_bytes(b"\n".join(pages) + b"\n")
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
+    split_small_files(monkeypatch, chunk_bytes=16 * 1024)
     monkeypatch.setattr(ingest_module, "PARALLEL_BATCH_ROWS", 3_000)
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
     writes = []
     with open_workspace(tmp_path / "ws") as ws:
         original = ws.store.write_tables
@@ -275,8 +276,7 @@ def test_bad_lines_at_the_start_of_a_file_or_chunk_lose_no_good_lines(
     quarantine it whole: a whole file, or (in parallel) a whole chunk that began with them."""
     data = tmp_path / "pages.jsonl"
     write_v2_pages(data, pages=120, per_page=10)
-    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel_module, "CHUNK_BYTES", 16 * 1024)
+    split_small_files(monkeypatch, chunk_bytes=16 * 1024)
     with data.open("rb") as stream:
         third_chunk = list(iter_line_spans(stream))[2][0]
     lines = data.read_bytes().split(b"\n")
