@@ -27,6 +27,7 @@ from grapevine.sources.base import (
     BadRecord,
     MappingError,
     RawRecord,
+    any_line_stands_alone,
     json_lines_after_a_bad_line,
 )
 
@@ -96,13 +97,8 @@ def parse_line(raw: bytes) -> Any:
         raise MappingError(_invalid_json(exc)) from exc
 
 
-def _document(data: bytes, first_number: int) -> Iterator[RawRecord | BadRecord]:
-    """A whole JSON document (an array yields one record per element), or one bad record."""
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        yield BadRecord(first_number, f"invalid JSON document: {exc}", data[:_RAW_LIMIT])
-        return
+def _document(document: Any, data: bytes, first_number: int) -> Iterator[RawRecord]:
+    """The records of a whole JSON document (``data`` parsed): an array yields one per element."""
     if _is_cassette(document):
         yield from _interactions(document)
     elif isinstance(document, list):
@@ -133,10 +129,17 @@ def _after_broken_first_line(
                 return
             ahead += stream.read().split(b"\n")
             break
-    if json_lines_after_a_bad_line(first, ahead, complete=True):
-        yield from _json_lines([first, *ahead], number, typed)
-    else:
-        yield from _document(b"\n".join([first, *ahead]), number)
+    # json_lines_after_a_bad_line(first, ahead, complete=True), parsing the document once
+    data = b"\n".join([first, *ahead])
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if any_line_stands_alone(ahead):
+            yield from _json_lines([first, *ahead], number, typed)
+        else:
+            yield BadRecord(number, f"invalid JSON document: {exc}", data[:_RAW_LIMIT])
+        return
+    yield from _document(document, data, number)
 
 
 def iter_json_records(

@@ -74,15 +74,20 @@ def json_lines_after_a_bad_line(first: bytes, following: list[bytes], complete: 
     pretty-printed document at most one line per array does, its last element written
     compactly); otherwise the caller must read on.
     """
-    filled = [stripped for stripped in (line.strip() for line in following) if stripped]
-    alone = sum(map(stands_alone, filled))
     if complete:
         try:
             orjson.loads(b"\n".join([first, *following]))
         except orjson.JSONDecodeError:
-            return alone > 0
+            return any_line_stands_alone(following)
         return False
-    return True if filled and 2 * alone >= len(filled) else None
+    filled = [stripped for stripped in (line.strip() for line in following) if stripped]
+    return True if filled and 2 * sum(map(stands_alone, filled)) >= len(filled) else None
+
+
+def any_line_stands_alone(lines: list[bytes]) -> bool:
+    """Whether an input that does not parse as one document holds JSON Lines (see
+    :func:`json_lines_after_a_bad_line`)."""
+    return any(stands_alone(line.strip()) for line in lines)
 
 
 class SourceError(Exception):
