@@ -45,6 +45,16 @@ static int declines_char(Py_UCS4 c) {
     return Py_UNICODE_ISSPACE(c);
 }
 
+/* Exact match of the ASCII `word` at t[i:]. */
+static int matches_exact(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t i, const char *word) {
+    for (; *word; word++, i++) {
+        if (i >= n || t[i] != (Py_UCS4)*word) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Case-insensitive ASCII match of `word` at t[i:]. */
 static int matches_word(const Py_UCS4 *t, Py_ssize_t n, Py_ssize_t i, const char *word) {
     for (; *word; word++, i++) {
@@ -161,14 +171,9 @@ static int unescape(Text *text) {
         }
         int found = 0;
         for (int e = 0; entities[e].name; e++) {
-            const char *name = entities[e].name;
-            Py_ssize_t len = (Py_ssize_t)strlen(name), k = 0;
-            while (k < len && i + k < n && t[i + k] == (Py_UCS4)name[k]) {
-                k++;
-            }
-            if (k == len) {
+            if (matches_exact(t, n, i, entities[e].name)) {
                 t[w++] = entities[e].value;
-                i += len;
+                i += (Py_ssize_t)strlen(entities[e].name);
                 found = 1;
                 break;
             }
@@ -311,11 +316,7 @@ static int convert(const Py_UCS4 *s, Py_ssize_t n, Text *out, Text *scratch) {
 static Py_ssize_t count_word(const Py_UCS4 *t, Py_ssize_t n, const char *word) {
     Py_ssize_t len = (Py_ssize_t)strlen(word), found = 0, i = 0;
     while (i + len <= n) {
-        Py_ssize_t k = 0;
-        while (k < len && t[i + k] == (Py_UCS4)word[k]) {
-            k++;
-        }
-        if (k == len) {
+        if (matches_exact(t, n, i, word)) {
             found++;
             i += len;
         } else {
@@ -328,11 +329,7 @@ static Py_ssize_t count_word(const Py_UCS4 *t, Py_ssize_t n, const char *word) {
 static int contains_word(const Py_UCS4 *t, Py_ssize_t n, const char *word) {
     Py_ssize_t len = (Py_ssize_t)strlen(word);
     for (Py_ssize_t i = 0; i + len <= n; i++) {
-        Py_ssize_t k = 0;
-        while (k < len && t[i + k] == (Py_UCS4)word[k]) {
-            k++;
-        }
-        if (k == len) {
+        if (matches_exact(t, n, i, word)) {
             return 1;
         }
     }

@@ -142,7 +142,6 @@ class Batch:
             file_key=self.file_key,
             last_record=self.last_record,
             posts=posts,
-            # not pyarrow.compute: its first call imports pandas (0.2 s) in every worker process
             has_deleted=any(row[_DELETED] for row in self.posts),
             accounts=accounts,
             edges=edges_table(self.edges, self.edge_seqs, self.edge_records) if self.edges else None,
@@ -197,7 +196,6 @@ def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
     if table is None:
         return None
     index = table.schema.get_field_index("record")
-    # numpy, not pyarrow.compute: its first call imports pandas (0.2 s) in the middle of an import
     numbers = table.column(index).to_numpy() + np.int32(records)
     return table.set_column(index, "record", pa.array(numbers, pa.int32()))
 
