@@ -289,3 +289,46 @@ def test_bad_lines_at_the_start_of_a_file_or_chunk_lose_no_good_lines(
         quarantined = ws.store.run("SELECT record, numbering FROM quarantine ORDER BY record")
         assert quarantined == [(1, "line"), (2, "line"), (later + 1, "line"), (later + 2, "line")]
         assert (summary.read, summary.new) == (120, 116 * 10)
+
+
+def test_a_parallel_import_never_imports_pandas_in_the_importing_process(tmp_path: Path) -> None:
+    """pyarrow imports pandas (0.2 s of CPU) at its first conversion of Python values; the
+    importing process builds its few columns from buffers, so it needs no pandas at all. Run in
+    a fresh interpreter, through whole row groups, held-back posts, a re-import and a quarantine."""
+    import subprocess
+    import sys
+    import textwrap
+
+    data = tmp_path / "pages.jsonl"
+    write_v2_pages(data, pages=120, per_page=25)
+    lines = data.read_bytes().split(b"\n")
+    lines[40] = b'{"data": [oops'
+    data.write_bytes(b"\n".join(lines))
+    script = textwrap.dedent(
+        """
+        import sys
+        import grapevine.ingest as ingest_module
+        import grapevine.ingest._parallel as parallel_module
+        from grapevine import open_workspace
+
+        ingest_module.PARALLEL_MIN_BYTES = 0
+        ingest_module.PARALLEL_BATCH_ROWS = 500
+        ingest_module.ROW_GROUP_ROWS = 300
+        parallel_module.CHUNK_BYTES = 16 * 1024
+        with open_workspace(sys.argv[1]) as ws:
+            first = ws.ingest([sys.argv[2]], enrich=False)
+            again = ws.ingest([sys.argv[2]], enrich=False)
+            stats = ws.stats()
+        print([(s.new, s.duplicate, s.quarantined) for s in first + again], stats["posts"])
+        print(sorted(name for name in sys.modules if name.split(".")[0] == "pandas")[:3])
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "ws"), str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counts, pandas_modules = out.stdout.strip().splitlines()
+    assert counts == f"[({119 * 25}, 0, 1), (0, {119 * 25}, 1)] {119 * 25}"
+    assert pandas_modules == "[]"

@@ -387,6 +387,12 @@ class _Importer:
                     collect()
         while in_flight:
             collect()
+            # Every chunk is out: whenever the writer is free, it writes what has arrived, which
+            # leaves little for the last write, the one that runs with every worker done.
+            if ready and in_flight and writer.idle():
+                writer.submit(ready.copy())
+                ready.clear()
+                ready_rows = 0
         writer.submit(ready)  # everything left, the last posts held back included
 
 
@@ -426,6 +432,10 @@ class _BatchWriter:
                 return
             self.pending_quarantined = sum(part.quarantined for part in batch)
             self.pending = self.pool.submit(self.store.write_tables, batch, False, row_groups)
+
+    def idle(self) -> bool:
+        """Whether no write is running."""
+        return self.pending is None or self.pending.done()
 
     def poll(self) -> None:
         """Count the pending batch if it is committed already (so that progress shows it), without waiting."""

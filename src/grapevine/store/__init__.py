@@ -23,7 +23,16 @@ import numpy as np
 import pyarrow as pa
 
 from grapevine.models import Account, Edge, Mapped, Post, PostRow, field_names, post_row
-from grapevine.store._columns import accounts_table, edges_table, posts_table, record_column, repeated
+from grapevine.store._columns import (
+    accounts_table,
+    column_values,
+    edges_table,
+    numpy_column,
+    posts_table,
+    record_column,
+    repeated,
+    repeated_time,
+)
 from grapevine.store.schema import migrate
 
 __all__ = ["Batch", "BatchCounts", "BatchTables", "Store"]
@@ -196,8 +205,8 @@ def _shift_records(table: pa.Table | None, records: int) -> pa.Table | None:
     if table is None:
         return None
     index = table.schema.get_field_index("record")
-    numbers = table.column(index).to_numpy() + np.int32(records)
-    return table.set_column(index, "record", pa.array(numbers, pa.int32()))
+    numbers = column_values(table.column(index)) + np.int32(records)
+    return table.set_column(index, "record", numpy_column(numbers, pa.int32()))
 
 
 _DELETED = field_names(Post).index("deleted")
@@ -347,7 +356,8 @@ class Store:
             if posts is not None:
                 stamped = _stamped(posts, "ingested_at", now)
                 con.register(
-                    "_post_batch", stamped.append_column("_row", pa.array(np.arange(posts.num_rows)))
+                    "_post_batch",
+                    stamped.append_column("_row", numpy_column(np.arange(posts.num_rows), pa.int64())),
                 )
                 # posts has no primary key (its index cost more than half of an import's DuckDB
                 # time): keys are kept unique here, the first copy of a post winning.
@@ -362,9 +372,14 @@ class Store:
                         # slice); mostly repeats (a re-import): only the ones that matter.
                         mostly_new = 2 * len(held) >= posts.num_rows - cut
                         offered = cut if mostly_new else posts.num_rows - len(held)
+                        rest = (
+                            unwritten.slice(cut)
+                            if mostly_new
+                            else unwritten.take(numpy_column(held, pa.int64()))
+                        )
                         counts.leftover = replace_fields(
                             parts[-1],
-                            posts=unwritten.slice(cut) if mostly_new else unwritten.take(pa.array(held)),
+                            posts=rest,
                             has_deleted=any(p.has_deleted for p in parts),
                             accounts=None,
                             edges=None,
@@ -389,7 +404,7 @@ class Store:
             if accounts is not None:
                 before = _count(con, "accounts")
                 stamped = _stamped(accounts, "ingested_at", now)
-                stamped = stamped.append_column("_seq", pa.array(range(stamped.num_rows), pa.int64()))
+                stamped = stamped.append_column("_seq", numpy_column(np.arange(stamped.num_rows), pa.int64()))
                 con.register("_account_batch", stamped)
                 _one(
                     con.execute(
@@ -439,7 +454,7 @@ class Store:
         whole = len(new_rows) // row_groups * row_groups
         inserted = 0
         if whole:
-            con.register("_new_rows", pa.table({"_row": new_rows[:whole]}))
+            con.register("_new_rows", pa.table({"_row": numpy_column(new_rows[:whole], pa.int64())}))
             (inserted,) = _one(con.execute(f"{_INSERT_POSTS} SEMI JOIN _new_rows n ON n._row = b._row"))
             con.unregister("_new_rows")
         cut = int(new_rows[whole - 1]) + 1 if whole else 0
@@ -510,7 +525,7 @@ def _concat(tables: list[pa.Table | None]) -> pa.Table | None:
 
 def _stamped(table: pa.Table, column: str, when: datetime) -> pa.Table:
     """``table`` with ``column`` set to the write time (added when missing)."""
-    stamp = pa.repeat(pa.scalar(when, pa.timestamp("us", tz="UTC")), table.num_rows)
+    stamp = repeated_time(when, table.num_rows)
     index = table.schema.get_field_index(column)
     if index < 0:
         return table.append_column(column, stamp)

@@ -10,15 +10,25 @@ with Arrow when it writes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from grapevine.models import Account, Edge, Post, PostRow, field_names
 
-__all__ = ["accounts_table", "edges_table", "posts_table", "record_column", "repeated"]
+__all__ = [
+    "accounts_table",
+    "column_values",
+    "edges_table",
+    "numpy_column",
+    "posts_table",
+    "record_column",
+    "repeated",
+    "repeated_time",
+]
 
 _TS = pa.timestamp("us", tz="UTC")
 _STR = pa.string()
@@ -26,6 +36,7 @@ _STRS = pa.list_(pa.string())
 _INT = pa.int64()
 _FLOAT = pa.float64()
 _BOOL = pa.bool_()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _POST_TYPES: dict[str, pa.DataType] = {
     "platform": _STR,
@@ -88,9 +99,52 @@ def record_column(records: Sequence[int]) -> pa.Array:
     return pa.array(records, pa.int32())
 
 
+# The store's writes build their few helper columns from buffers, never with pa.array() or
+# pa.scalar(): pyarrow imports pandas (0.2 s of CPU) at its first conversion of Python or numpy
+# values, only to ask whether they are pandas objects. So a parallel import, whose worker
+# processes build every other column, does not import pandas in the importing process at all.
+_NUMPY_TYPES: dict[pa.DataType, type[np.generic]] = {
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    _TS: np.int64,  # microseconds since the epoch
+}
+
+
+def numpy_column(values: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """A numpy array as an Arrow array of a fixed-width type without nulls (int32, int64, or
+    microsecond UTC timestamps given as int64)."""
+    values = np.ascontiguousarray(values, _NUMPY_TYPES[typ])
+    return pa.Array.from_buffers(typ, len(values), [None, pa.py_buffer(values)])
+
+
+def column_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The values of an int32 or int64 column without nulls, as one numpy array."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [
+        np.frombuffer(
+            chunk.buffers()[1], _NUMPY_TYPES[chunk.type], len(chunk), chunk.offset * chunk.type.byte_width
+        )
+        for chunk in chunks
+    ]
+    if not parts:
+        return np.empty(0, _NUMPY_TYPES[column.type])
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def repeated(value: str, count: int) -> pa.Array:
-    """A string column holding ``value`` ``count`` times, built by Arrow."""
-    return pa.repeat(pa.scalar(value, _STR), count)
+    """A string column holding ``value`` ``count`` times (a dictionary of one string, which
+    DuckDB reads as plain strings)."""
+    encoded = value.encode("utf-8")
+    offsets = np.array([0, len(encoded)], np.int32)
+    dictionary = pa.Array.from_buffers(_STR, 1, [None, pa.py_buffer(offsets), pa.py_buffer(encoded)])
+    indices = numpy_column(np.zeros(count, np.int32), pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
+
+
+def repeated_time(when: datetime, count: int) -> pa.Array:
+    """A UTC timestamp column holding ``when`` ``count`` times."""
+    micros = (when - _EPOCH) // timedelta(microseconds=1)
+    return numpy_column(np.full(count, micros, np.int64), _TS)
 
 
 def _columns(
