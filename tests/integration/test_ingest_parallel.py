@@ -332,3 +332,20 @@ def test_a_parallel_import_never_imports_pandas_in_the_importing_process(tmp_pat
     counts, pandas_modules = out.stdout.strip().splitlines()
     assert counts == f"[({119 * 25}, 0, 1), (0, {119 * 25}, 1)] {119 * 25}"
     assert pandas_modules == "[]"
+
+
+def test_the_end_of_a_file_is_near_when_the_rest_cannot_fill_a_row_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 1000)
+    end = ingest_module._FileEnd(file_bytes=100_000)
+    assert not end.near(0)  # nothing arrived: no rate to go by
+    end.arrived(10_000, 200)  # 0.02 rows per byte: 1,800 more rows expected
+    assert not end.near(0)
+    end.arrived(70_000, 1_400)  # 400 more expected
+    assert not end.near(600) and end.near(599)
+    unknown = ingest_module._FileEnd(file_bytes=None)  # a compressed input: its size is unknown
+    unknown.arrived(10_000, 10)
+    assert not unknown.near(0)
+    unknown.all_submitted = True
+    assert unknown.near(10**9)
