@@ -349,3 +349,38 @@ def test_the_end_of_a_file_is_near_when_the_rest_cannot_fill_a_row_group(
     assert not unknown.near(0)
     unknown.all_submitted = True
     assert unknown.near(10**9)
+
+
+def test_only_new_keys_are_written_across_platforms_and_id_ranges(tmp_path: Path) -> None:
+    """The write's key ranges only narrow what DuckDB reads: a repeat is a repeat on its own
+    platform only, whatever the other rows of the batch."""
+    import pyarrow as pa
+
+    def batch(keys: list[tuple[str, str]], first_record: int) -> BatchTables:
+        posts = pa.table(
+            {
+                "platform": [platform for platform, _ in keys],
+                "id": [post_id for _, post_id in keys],
+                "record": pa.array(range(first_record, first_record + len(keys)), pa.int32()),
+            }
+        )
+        return BatchTables("src", "f.jsonl", "key", first_record, posts, False, None, None, None, 0)
+
+    with open_workspace(tmp_path / "ws") as ws:
+        ws.store.write_tables(batch([("a", "5"), ("a", "50"), ("b", "7")], 1))
+        counts = ws.store.write_tables(
+            batch([("b", "5"), ("a", "5"), ("a", "9"), ("c", "50"), ("b", "7")], 4)
+        )
+        assert (counts.posts_new, counts.posts_duplicate) == (3, 2)
+        again = ws.store.write_tables([batch([("a", "1"), ("a", "50"), ("a", "99")], 9)], row_groups=1)
+        assert (again.posts_new, again.posts_duplicate) == (2, 1)
+        assert ws.store.run("SELECT platform, id FROM posts ORDER BY ALL") == [
+            ("a", "1"),
+            ("a", "5"),
+            ("a", "50"),
+            ("a", "9"),
+            ("a", "99"),
+            ("b", "5"),
+            ("b", "7"),
+            ("c", "50"),
+        ]

@@ -366,7 +366,7 @@ class Store:
                     _one(con.execute(_DELETE_BATCH_POSTS))
                     (inserted,) = _one(con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY}"))
                 elif row_groups and unwritten is not None:
-                    inserted, cut, held = self._insert_row_groups(row_groups)
+                    inserted, cut, held = self._insert_row_groups(row_groups, _key_ranges(con))
                     if len(held):
                         # Mostly new posts after the cut: hold back all those rows (a zero-copy
                         # slice); mostly repeats (a re-import): only the ones that matter.
@@ -388,7 +388,9 @@ class Store:
                         )
                 else:
                     (inserted,) = _one(
-                        con.execute(f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW}")
+                        con.execute(
+                            f"{_INSERT_POSTS} WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW}", _key_ranges(con)
+                        )
                     )
                 if not replace and any(p.has_deleted for p in parts):
                     # A later sighting that a post was deleted wins over the first copy.
@@ -437,7 +439,7 @@ class Store:
             )
         return counts
 
-    def _insert_row_groups(self, row_groups: int) -> tuple[int, int, np.ndarray]:
+    def _insert_row_groups(self, row_groups: int, key_ranges: dict[str, str]) -> tuple[int, int, np.ndarray]:
         """Insert the new posts of ``_post_batch`` up to a whole number of row groups.
 
         Returns the posts inserted, the first batch row after the last one inserted, and the rows
@@ -448,7 +450,8 @@ class Store:
         con = self.con
         new_rows = np.asarray(
             con.execute(
-                f"SELECT _row FROM _post_batch b WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW} ORDER BY _row"
+                f"SELECT _row FROM _post_batch b WHERE {_FIRST_OF_EACH_KEY} AND {_ONLY_NEW} ORDER BY _row",
+                key_ranges,
             ).fetchnumpy()["_row"]
         )
         whole = len(new_rows) // row_groups * row_groups
@@ -488,7 +491,14 @@ class Store:
 
 
 _INSERT_POSTS = "INSERT INTO posts BY NAME SELECT * EXCLUDE (_row) FROM _post_batch b"
-_ONLY_NEW = "NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = b.platform AND p.id = b.id)"
+# The ranges repeat what the equalities imply, as constants: DuckDB then skips the row groups of
+# posts whose keys lie outside the batch's (by their min/max), where the join alone would read
+# every stored key on each write, a cost that grows with the workspace.
+_ONLY_NEW = (
+    "NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = b.platform AND p.id = b.id "
+    "AND p.platform BETWEEN $platform_low AND $platform_high AND p.id BETWEEN $id_low AND $id_high)"
+)
+_KEY_RANGES = "SELECT min(platform), max(platform), min(id), max(id) FROM _post_batch"
 _FIRST_OF_EACH_KEY = "b._row IN (SELECT min(_row) FROM _post_batch GROUP BY platform, id)"
 _DELETE_BATCH_POSTS = (
     "DELETE FROM posts USING _post_batch b WHERE posts.platform = b.platform AND posts.id = b.id"
@@ -530,6 +540,13 @@ def _stamped(table: pa.Table, column: str, when: datetime) -> pa.Table:
     if index < 0:
         return table.append_column(column, stamp)
     return table.set_column(index, column, stamp)
+
+
+def _key_ranges(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The smallest and largest platform and id of ``_post_batch``, for :data:`_ONLY_NEW`."""
+    row = con.execute(_KEY_RANGES).fetchone()
+    assert row is not None
+    return dict(zip(("platform_low", "platform_high", "id_low", "id_high"), row, strict=True))
 
 
 def _one(relation: duckdb.DuckDBPyConnection) -> tuple[int]:
