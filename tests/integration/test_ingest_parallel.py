@@ -157,14 +157,17 @@ def test_a_post_repeated_across_chunks_and_transactions_is_stored_once(
         assert ws.store.run("SELECT count(*) FROM posts") == [(2999,)]
 
 
-def part(ids: list[str], first_record: int, deleted: tuple[str, ...] = ()) -> BatchTables:
-    """A batch of posts ``ids`` (numbered from ``first_record``) as a worker would send it."""
+def part(
+    ids: list[str], first_record: int, deleted: tuple[str, ...] = (), platforms: list[str] | None = None
+) -> BatchTables:
+    """A batch of posts ``ids`` (numbered from ``first_record``; on platform "x" unless
+    ``platforms`` names each one's) as a worker would send it."""
     import pyarrow as pa
 
     n = len(ids)
     posts = pa.table(
         {
-            "platform": ["x"] * n,
+            "platform": platforms if platforms is not None else ["x"] * n,
             "id": ids,
             "text": [f"t{i}" for i in ids],
             "deleted": [i in deleted for i in ids],
@@ -354,17 +357,9 @@ def test_the_end_of_a_file_is_near_when_the_rest_cannot_fill_a_row_group(
 def test_only_new_keys_are_written_across_platforms_and_id_ranges(tmp_path: Path) -> None:
     """The write's key ranges only narrow what DuckDB reads: a repeat is a repeat on its own
     platform only, whatever the other rows of the batch."""
-    import pyarrow as pa
 
     def batch(keys: list[tuple[str, str]], first_record: int) -> BatchTables:
-        posts = pa.table(
-            {
-                "platform": [platform for platform, _ in keys],
-                "id": [post_id for _, post_id in keys],
-                "record": pa.array(range(first_record, first_record + len(keys)), pa.int32()),
-            }
-        )
-        return BatchTables("src", "f.jsonl", "key", first_record, posts, False, None, None, None, 0)
+        return part([i for _, i in keys], first_record, platforms=[platform for platform, _ in keys])
 
     with open_workspace(tmp_path / "ws") as ws:
         ws.store.write_tables(batch([("a", "5"), ("a", "50"), ("b", "7")], 1))
